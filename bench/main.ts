@@ -1,0 +1,14 @@
+/** `npm run bench [name...]`: runs the named benchmarks (all by default) and prints numbers. */
+const benches: Record<string, () => Promise<void>> = {};
+
+async function main(): Promise<void> {
+  const names = process.argv.slice(2);
+  const chosen = names.length ? names : Object.keys(benches);
+  for (const n of chosen) {
+    const b = benches[n];
+    if (!b) throw new Error(`unknown benchmark '${n}' (have: ${Object.keys(benches).join(', ')})`);
+    console.log(`\n=== bench ${n}`);
+    await b();
+  }
+}
+main().catch((e) => { console.error(e); process.exit(1); });

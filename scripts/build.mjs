@@ -1,0 +1,30 @@
+// One build for every bundle: extension host, engine worker, CLI, benchmarks and webview.
+// `vscode` is provided by the host; onnxruntime-node ships a native binary, so it stays in
+// node_modules and is resolved at run time.
+import * as esbuild from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const external = ['vscode', 'onnxruntime-node', 'sharp', '@huggingface/transformers', 'typescript'];
+
+const node = (entry, outfile, extra = {}) => ({
+  entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs',
+  sourcemap: true, external, logLevel: 'warning', ...extra,
+});
+
+const targets = [
+  node('src/cli/main.ts', 'dist/cli.js', { banner: { js: '#!/usr/bin/env node' } }),
+  node('src/engine/runtime/worker.ts', 'dist/worker.js'),
+  node('bench/main.ts', 'dist/bench.js'),
+];
+if (existsSync('src/extension/extension.ts')) targets.push(node('src/extension/extension.ts', 'dist/extension.js'));
+if (existsSync('webview/main.ts')) {
+  targets.push({ entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', bundle: true, platform: 'browser',
+    target: 'es2022', format: 'esm', sourcemap: true, logLevel: 'warning' });
+}
+
+if (watch) {
+  for (const t of targets) await (await esbuild.context(t)).watch();
+} else {
+  await Promise.all(targets.map((t) => esbuild.build(t)));
+}

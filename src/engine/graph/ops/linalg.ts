@@ -1,0 +1,55 @@
+/** Matrix products (batched, broadcast) and softmax-family ops with their VJPs. */
+import { SymTensor, attr } from '../graph';
+import { GraphShapeError, broadcast, fmt, normAxis } from '../shape';
+import { isFloat } from '../dtype';
+import { mul, sub, exp } from './elementwise';
+import { reduceSum, unbroadcast } from './reduce';
+import { mT, unsqueeze, squeeze } from './shape-ops';
+
+/** numpy.matmul semantics, including 1-D operands and broadcast batch dims. */
+export function matmul(a: SymTensor, b: SymTensor): SymTensor {
+  if (a.rank === 0 || b.rank === 0) throw new GraphShapeError('MatMul', `scalar operand: ${fmt(a.shape)} × ${fmt(b.shape)}`);
+  if (a.rank === 1) return squeeze(matmul(unsqueeze(a, [0]), b), [-2]);
+  if (b.rank === 1) return squeeze(matmul(a, unsqueeze(b, [1])), [-1]);
+  if (a.dtype !== b.dtype) throw new GraphShapeError('MatMul', `dtypes differ: ${a} vs ${b}`);
+  const [m, k1] = a.shape.slice(-2);
+  const [k2, n] = b.shape.slice(-2);
+  if (k1 !== k2) throw new GraphShapeError('MatMul', `inner dimensions differ: ${fmt(a.shape)} × ${fmt(b.shape)}`);
+  const batch = broadcast('MatMul', a.shape.slice(0, -2), b.shape.slice(0, -2));
+  return a.graph.emit1('MatMul', [a, b], {}, { dtype: a.dtype, shape: [...batch, m, n] },
+    isFloat(a.dtype) ? ([gy]) => gy
+      ? [unbroadcast(matmul(gy, mT(b)), a.shape), unbroadcast(matmul(mT(a), gy), b.shape)]
+      : [null, null] : undefined);
+}
+
+export function softmax(x: SymTensor, axis = -1): SymTensor {
+  const a = normAxis('Softmax', axis, x.rank);
+  return x.graph.emit1('Softmax', [x], { axis: attr.int(a) }, { dtype: x.dtype, shape: x.shape },
+    ([gy], node) => {
+      if (!gy) return [null];
+      const y = node.outputs[0];
+      return [mul(y, sub(gy, reduceSum(mul(gy, y), [a], true)))];
+    });
+}
+
+export function logSoftmax(x: SymTensor, axis = -1): SymTensor {
+  const a = normAxis('LogSoftmax', axis, x.rank);
+  return x.graph.emit1('LogSoftmax', [x], { axis: attr.int(a) }, { dtype: x.dtype, shape: x.shape },
+    ([gy], node) => [gy && sub(gy, mul(exp(node.outputs[0]), reduceSum(gy, [a], true)))]);
+}
+
+/** Top-k values and int64 indices along the last axis; not differentiable. */
+export function topk(x: SymTensor, k: number): [SymTensor, SymTensor] {
+  const d = x.shape[x.rank - 1];
+  if (typeof d === 'number' && k > d) throw new GraphShapeError('TopK', `k=${k} exceeds last dim of ${fmt(x.shape)}`);
+  const shape = [...x.shape.slice(0, -1), k];
+  const [v, i] = x.graph.emit('TopK', [x, x.graph.ints([k])], { axis: attr.int(-1), largest: attr.int(1), sorted: attr.int(1) },
+    [{ dtype: x.dtype, shape }, { dtype: 'int64', shape }]);
+  return [v, i];
+}
+
+export function argmax(x: SymTensor, axis = -1, keepdims = false): SymTensor {
+  const a = normAxis('ArgMax', axis, x.rank);
+  const shape = x.shape.flatMap((d, i) => (i === a ? (keepdims ? [1] : []) : [d]));
+  return x.graph.emit1('ArgMax', [x], { axis: attr.int(a), keepdims: attr.int(keepdims ? 1 : 0) }, { dtype: 'int64', shape });
+}
