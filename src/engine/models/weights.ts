@@ -1,0 +1,10 @@
+/**
+ * Model weights as loaded from any format: fp32 tensors by name. fp16/bf16 files are widened
+ * to fp32 on load (the engine's graphs compute in fp32).
+ */
+export interface WeightTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+export type WeightMap = Map<string, WeightTensor>;
