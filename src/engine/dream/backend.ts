@@ -1,0 +1,102 @@
+/**
+ * The real EPO backend: ONNX graphs of model + feature run by ONNX Runtime. Sessions are
+ * created once per graph (top-k graphs once per k) and reused for every batch.
+ */
+import type { EpoBackend } from '../epo/backend';
+import type { Tokenizer } from '../tokenizers/tokenizer';
+import { EngineSession, SessionOptions, TensorData } from '../runtime/ort';
+import { buildScoreGraph, buildTopKGraph, buildSaliencyGraph, DreamGraphSpec } from './graphs';
+
+/** Tokens EPO may propose: inside the tokenizer's vocabulary and not special/control tokens. */
+export function allowedTokens(tokenizer: Tokenizer, vocabRows: number): Uint8Array {
+  const allowed = new Uint8Array(vocabRows);
+  const limit = Math.min(vocabRows, tokenizer.vocabSize);
+  for (let v = 0; v < limit; v++) allowed[v] = tokenizer.specialIds.has(v) ? 0 : 1;
+  return allowed;
+}
+
+export class OrtDreamBackend implements EpoBackend {
+  readonly vocabRows: number;
+  private scoreSession?: Promise<EngineSession>;
+  private saliencySession?: Promise<EngineSession>;
+  private readonly topkSessions = new Map<number, Promise<EngineSession>>();
+  /** Providers' fallback warnings, reported once by the caller. */
+  readonly warnings: string[] = [];
+
+  constructor(
+    private readonly spec: DreamGraphSpec,
+    readonly allowed: Uint8Array,
+    private readonly sessionOptions: SessionOptions = {},
+  ) {
+    this.vocabRows = spec.model.arch.vocabSize;
+  }
+
+  private async session(build: () => Uint8Array): Promise<EngineSession> {
+    const s = await EngineSession.create(build(), this.sessionOptions);
+    if (s.warning && !this.warnings.includes(s.warning)) this.warnings.push(s.warning);
+    return s;
+  }
+
+  /** Builds the graphs and sessions up front, so the first iteration's timing is honest. */
+  async warmUp(k: number): Promise<void> {
+    await Promise.all([this.scoreSessionOnce(), this.topkSessionFor(k)]);
+  }
+
+  private scoreSessionOnce(): Promise<EngineSession> {
+    return (this.scoreSession ??= this.session(() => buildScoreGraph(this.spec)));
+  }
+
+  private topkSessionFor(k: number): Promise<EngineSession> {
+    let s = this.topkSessions.get(k);
+    if (!s) {
+      s = this.session(() => buildTopKGraph(this.spec, this.allowed, k));
+      this.topkSessions.set(k, s);
+    }
+    return s;
+  }
+
+  private idsFeed(prompts: Int32Array[]): TensorData {
+    const n = this.spec.n;
+    const bos = this.spec.bosId;
+    const T = n + (bos === undefined ? 0 : 1);
+    const data = new BigInt64Array(prompts.length * T);
+    prompts.forEach((p, b) => {
+      if (p.length !== n) throw new Error(`prompt ${b} has ${p.length} tokens, expected ${n}`);
+      let o = b * T;
+      if (bos !== undefined) data[o++] = BigInt(bos);
+      for (let i = 0; i < n; i++) data[o + i] = BigInt(p[i]);
+    });
+    return { dtype: 'int64', dims: [prompts.length, T], data };
+  }
+
+  async score(prompts: Int32Array[]): Promise<{ feature: Float64Array; xe: Float64Array; nll: Float32Array[] }> {
+    const s = await this.scoreSessionOnce();
+    const out = await s.run({ ids: this.idsFeed(prompts) });
+    const m = this.spec.n - 1;
+    const nll = out.nll.data as Float32Array;
+    return {
+      feature: Float64Array.from(out.feature.data as Float32Array),
+      xe: Float64Array.from(out.xe.data as Float32Array),
+      nll: prompts.map((_, b) => nll.slice(b * m, (b + 1) * m)),
+    };
+  }
+
+  async topK(prompts: Int32Array[], lambdas: number[], k: number): Promise<Int32Array[]> {
+    const s = await this.topkSessionFor(k);
+    const out = await s.run({ ids: this.idsFeed(prompts), lambda: { dtype: 'float32', dims: [prompts.length], data: Float32Array.from(lambdas) } });
+    const idx = out.topk.data as BigInt64Array;
+    const per = this.spec.n * k;
+    return prompts.map((_, b) => Int32Array.from(idx.subarray(b * per, (b + 1) * per), Number));
+  }
+
+  async saliency(prompt: Int32Array): Promise<Float64Array> {
+    const s = await (this.saliencySession ??= this.session(() => buildSaliencyGraph(this.spec)));
+    const out = await s.run({ ids: this.idsFeed([prompt]) }, ['saliency']);
+    return Float64Array.from(out.saliency.data as Float32Array);
+  }
+
+  async dispose(): Promise<void> {
+    const all = [this.scoreSession, this.saliencySession, ...this.topkSessions.values()].filter(Boolean) as Promise<EngineSession>[];
+    await Promise.all(all.map(async (p) => (await p).release()));
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The three graphs a dream needs, for prompts of length n (plus an optional fixed BOS prefix):
+ *  - score:    ids → feature f [B], per-token NLL [B, n-1], self cross-entropy XE [B]
+ *  - topk:     ids, λ → top-k allowed ids per position by -∂(-f + λ·XE)/∂onehot [B, n, k]
+ *  - saliency: ids → (∂f/∂e_i)·e_i [B, n]
+ * The (B, n, V) gradient never leaves the graph: TopK runs inside it.
+ */
+import {
+  Graph, SymTensor, grad, add, mul, neg, where, slice, padAxis, unsqueeze, reshape, matmul,
+  logSoftmax, gatherElements, reduceMean, reduceSum, topk, toOnnx, GraphShapeError,
+} from '../graph';
+import type { Arch } from '../models/arch';
+import type { WeightMap } from '../models/weights';
+import { buildForward, embeddingName } from '../models/forward';
+import { GraphWeights } from '../models/graph-weights';
+import type { FeatureFn, FeatureView } from '../features/feature';
+
+export interface DreamModel {
+  name: string;
+  arch: Arch;
+  weights: WeightMap;
+}
+
+export interface DreamGraphSpec {
+  model: DreamModel;
+  feature: FeatureFn;
+  /** Prompt length n (≥ 2: XE needs at least one scored token). */
+  n: number;
+  /** Fixed BOS prefix id, when the model expects one. */
+  bosId?: number;
+}
+
+interface Traced {
+  g: Graph;
+  W: GraphWeights;
+  ids: SymTensor;
+  offset: number;
+  feature: SymTensor;
+  logprobs: SymTensor;
+  nll: SymTensor;
+  xe: SymTensor;
+  embed: SymTensor;
+}
+
+function trace(spec: DreamGraphSpec, name: string, withEmbedsInput = false): Traced {
+  const { model, n } = spec;
+  if (!Number.isInteger(n) || n < 2) throw new GraphShapeError('dream', `prompt length must be an integer ≥ 2, got ${n}`);
+  const offset = spec.bosId === undefined ? 0 : 1;
+  const T = n + offset;
+  const g = new Graph(name);
+  const W = new GraphWeights(g, model.weights, model.name);
+  const ids = g.input('ids', 'int64', ['B', T]);
+  // With an 'embeds' input the labels still come from `ids` (gradient checks perturb embeddings only).
+  const embeds = withEmbedsInput ? g.input('embeds', 'float32', ['B', T, model.arch.hiddenSize]) : undefined;
+  const fwd = buildForward(g, model.arch, W, ids, model.name, embeds);
+  const view: FeatureView = { hook: (h) => fwd.hooks.get(h), n, offset, forward: fwd };
+  const feature = spec.feature(view);
+  if (feature.rank !== 1 || feature.shape[0] !== 'B') {
+    throw new GraphShapeError('feature', `must give one scalar per prompt (shape [B]), got [${feature.shape}]`);
+  }
+  // Token i of the prompt (sequence index offset+i) is predicted by the logits at offset+i-1.
+  const logprobs = logSoftmax(slice(fwd.logits, 1, offset, offset + n - 1), -1); // [B, n-1, V]
+  const targets = unsqueeze(slice(ids, 1, offset + 1, offset + n), [2]); // [B, n-1, 1]
+  const nll = neg(reshape(gatherElements(logprobs, targets, 2), ['B', n - 1]));
+  const xe = reduceMean(nll, [1], false);
+  return { g, W, ids, offset, feature, logprobs, nll, xe, embed: fwd.embed };
+}
+
+export function buildScoreGraph(spec: DreamGraphSpec): Uint8Array {
+  const t = trace(spec, 'score');
+  t.g.output('feature', t.feature);
+  t.g.output('nll', t.nll);
+  t.g.output('xe', t.xe);
+  return toOnnx(t.g);
+}
+
+/**
+ * G[b, i, v] = ∂loss_b/∂e_i · W_E[v] + (i ≥ 1 ? -λ_b/(n-1) · log p(v | t_<i) : 0) for
+ * loss_b = -f_b + λ_b·XE_b, the second term being the one-hot's role as the cross-entropy label
+ * (epo.md, step 1). Returns G [B, n, V].
+ */
+function oneHotGradient(t: Traced, spec: DreamGraphSpec): SymTensor {
+  const { g } = t;
+  const { n, model } = spec;
+  const V = model.arch.vocabSize;
+  const lambda = g.input('lambda', 'float32', ['B']);
+  const loss = reduceSum(add(neg(t.feature), mul(lambda, t.xe)), [0], false);
+  const [gEmbed] = grad(loss, [t.embed]);
+  const gPrompt = slice(gEmbed, 1, t.offset, t.offset + n); // [B, n, d]
+  const viaEmbedding = matmul(gPrompt, t.W.transposed(embeddingName(model.arch), [V, model.arch.hiddenSize]));
+  const labelTerm = mul(padAxis(t.logprobs, 1, 1, 0), mul(reshape(lambda, ['B', 1, 1]), -1 / (n - 1)));
+  return add(viaEmbedding, labelTerm);
+}
+
+/** Top-k allowed ids per position by -G, [B, n, k]; disallowed ids never enter the top-k. */
+export function buildTopKGraph(spec: DreamGraphSpec, allowed: Uint8Array, k: number): Uint8Array {
+  const t = trace(spec, 'topk');
+  const V = spec.model.arch.vocabSize;
+  if (allowed.length !== V) throw new GraphShapeError('topk', `allowed mask has ${allowed.length} entries, embedding has ${V} rows`);
+  const G = oneHotGradient(t, spec);
+  const mask = t.g.constant(allowed, [V]);
+  const boolMask = t.g.emit1('Cast', [mask], { to: { kind: 'int', value: 9 } }, { dtype: 'bool', shape: [V] });
+  const [, idx] = topk(where(boolMask, neg(G), -Infinity), k);
+  t.g.output('topk', idx);
+  return toOnnx(t.g);
+}
+
+/** The full gradient G [B, n, V] (tests and diagnostics; EPO itself only needs the top-k). */
+export function buildGradientGraph(spec: DreamGraphSpec, withEmbedsInput = false): Uint8Array {
+  const t = trace(spec, 'gradient', withEmbedsInput);
+  t.g.output('G', oneHotGradient(t, spec));
+  t.g.output('feature', t.feature);
+  t.g.output('xe', t.xe);
+  t.g.output('logprobs', t.logprobs);
+  return toOnnx(t.g);
+}
+
+/** Loss -f + λ·XE as a function of input embeddings (labels from ids): finite-difference checks. */
+export function buildLossGraph(spec: DreamGraphSpec): Uint8Array {
+  const t = trace(spec, 'loss', true);
+  const lambda = t.g.input('lambda', 'float32', ['B']);
+  t.g.output('loss', add(neg(t.feature), mul(lambda, t.xe)));
+  return toOnnx(t.g);
+}
+
+export function buildSaliencyGraph(spec: DreamGraphSpec): Uint8Array {
+  const t = trace(spec, 'saliency');
+  const [gEmbed] = grad(reduceSum(t.feature, [0], false), [t.embed]);
+  const sal = reduceSum(mul(gEmbed, t.embed), [2], false); // [B, T]
+  t.g.output('saliency', slice(sal, 1, t.offset, t.offset + spec.n));
+  t.g.output('feature', t.feature);
+  return toOnnx(t.g);
+}
+

@@ -1,0 +1,40 @@
+/** Pieces shared by the three families' attention sub-layers. */
+import { SymTensor, causalAttention, rotary, splitHeads, transpose, reshape, matmul, add } from '../graph';
+import type { HookSet } from './hooks';
+
+export interface AttentionInputs {
+  /** [B, T, H·d], [B, T, KV·d], [B, T, KV·d] projections. */
+  q: SymTensor;
+  k: SymTensor;
+  v: SymTensor;
+  numHeads: number;
+  numKvHeads: number;
+  rope?: { rotaryDim: number; theta: number; pairing: 'adjacent' | 'half' };
+  /** W_O as [H·d, d_model] (already transposed) and an optional bias. */
+  wo: SymTensor;
+  bo?: SymTensor | null;
+}
+
+/** Causal attention with hooks q/k/v/pattern/z/attn_out recorded under `blocks.{layer}`. */
+export function attentionSublayer(x: AttentionInputs, hooks: HookSet, layer: number): SymTensor {
+  let q = splitHeads(x.q, x.numHeads);
+  let k = splitHeads(x.k, x.numKvHeads);
+  const v = splitHeads(x.v, x.numKvHeads);
+  if (x.rope) {
+    q = rotary(q, x.rope);
+    k = rotary(k, x.rope);
+  }
+  const { pattern, z } = causalAttention(q, k, v);
+  const p = `blocks.${layer}.`;
+  const tl = (t: SymTensor) => () => transpose(t, [0, 2, 1, 3]);
+  hooks.set(`${p}attn.hook_q`, tl(q));
+  hooks.set(`${p}attn.hook_k`, tl(k));
+  hooks.set(`${p}attn.hook_v`, tl(v));
+  hooks.set(`${p}attn.hook_pattern`, pattern);
+  hooks.set(`${p}attn.hook_z`, z);
+  const [b, n, h, d] = z.shape as [string, number, number, number];
+  let out = matmul(reshape(z, [b, n, h * d]), x.wo);
+  if (x.bo) out = add(out, x.bo);
+  hooks.set(`${p}hook_attn_out`, out);
+  return out;
+}

@@ -1,0 +1,70 @@
+/**
+ * Weights as graph constants: one initializer per tensor per graph (shared by every use), with
+ * shape checks that name the missing or mis-shaped tensor.
+ */
+import { Graph, SymTensor } from '../graph';
+import type { WeightMap, WeightTensor } from './weights';
+
+export class MissingWeightError extends Error {
+  constructor(model: string, what: string) {
+    super(`${model}: ${what}`);
+    this.name = 'MissingWeightError';
+  }
+}
+
+export class GraphWeights {
+  private readonly cache = new Map<string, SymTensor>();
+  constructor(readonly graph: Graph, readonly weights: WeightMap, readonly modelName: string) {}
+
+  has(name: string): boolean {
+    return this.weights.has(name);
+  }
+
+  raw(name: string, shape: number[]): WeightTensor {
+    const w = this.weights.get(name);
+    if (!w) throw new MissingWeightError(this.modelName, `missing tensor '${name}' (expected shape [${shape}])`);
+    if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i])) {
+      throw new MissingWeightError(this.modelName, `tensor '${name}' has shape [${w.shape}], expected [${shape}]`);
+    }
+    return w;
+  }
+
+  /** The tensor as stored. */
+  get(name: string, shape: number[]): SymTensor {
+    let t = this.cache.get(name);
+    if (!t) {
+      t = this.graph.constant(this.raw(name, shape).data, shape);
+      this.cache.set(name, t);
+    }
+    return t;
+  }
+
+  /**
+   * A 2-D tensor transposed once in JS, so MatMul sees a constant right-hand side that ORT can
+   * pre-pack (PyTorch Linear stores [out, in]; x @ Wᵀ needs [in, out]).
+   */
+  transposed(name: string, shape: [number, number]): SymTensor {
+    const key = `${name}ᵀ`;
+    let t = this.cache.get(key);
+    if (!t) {
+      const [rows, cols] = shape;
+      const src = this.raw(name, shape).data;
+      const out = new Float32Array(rows * cols);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = src[r * cols + c];
+      t = this.graph.constant(out, [cols, rows]);
+      this.cache.set(key, t);
+    }
+    return t;
+  }
+
+  /** A constant computed in JS from stored tensors (e.g. one part of a fused projection), cached by key. */
+  derived(key: string, make: () => { data: Float32Array; shape: number[] }): SymTensor {
+    let t = this.cache.get(key);
+    if (!t) {
+      const { data, shape } = make();
+      t = this.graph.constant(data, shape);
+      this.cache.set(key, t);
+    }
+    return t;
+  }
+}
