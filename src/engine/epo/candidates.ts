@@ -1,0 +1,122 @@
+/**
+ * Proposals (epo.md step 2) and random initial prompts, with Reverie's token hygiene.
+ *
+ * A child is its parent with one uniformly random position replaced by a uniformly random token of
+ * that position's top-k. A draw is thrown away and re-drawn when
+ *   - the token is the one already there (the child would equal its parent: `sameAsParent`),
+ *   - the child was evaluated or rejected earlier in the run, or already proposed this iteration
+ *     (`cacheHits`), or
+ *   - it fails banned text / retokenization (`rejectedBanned` / `rejectedRetokenize`; remembered, so
+ *     the same prompt is not checked twice).
+ * Each member gets up to MAX_DRAWS_PER_CHILD × r draws to find its r fresh children; whatever is
+ * still missing after that (only when its neighbourhood is nearly exhausted) is `shortfall`.
+ */
+import type { PromptCache } from './cache';
+import { promptKey } from './cache';
+import type { PromptChecker } from './hygiene';
+import type { Prng } from './prng';
+
+export const MAX_DRAWS_PER_CHILD = 10;
+/** Random initial prompts: draws allowed per member before giving up with an error. */
+export const MAX_INITIAL_DRAWS = 10_000;
+
+export interface ProposalCounts {
+  cacheHits: number;
+  sameAsParent: number;
+  rejectedBanned: number;
+  rejectedRetokenize: number;
+  shortfall: number;
+}
+
+export const zeroCounts = (): ProposalCounts => ({ cacheHits: 0, sameAsParent: 0, rejectedBanned: 0, rejectedRetokenize: 0, shortfall: 0 });
+
+export function addCounts(into: ProposalCounts, c: ProposalCounts): void {
+  into.cacheHits += c.cacheHits;
+  into.sameAsParent += c.sameAsParent;
+  into.rejectedBanned += c.rejectedBanned;
+  into.rejectedRetokenize += c.rejectedRetokenize;
+  into.shortfall += c.shortfall;
+}
+
+export interface ParentSpec {
+  ids: Int32Array;
+  /** History row of the parent. */
+  row: number;
+  /** Top-k ids per position, [n*k] row-major. */
+  topK: Int32Array;
+}
+
+export interface Proposals {
+  children: Int32Array[];
+  /** History row of each child's parent. */
+  parents: number[];
+  counts: ProposalCounts;
+}
+
+interface Ctx {
+  rng: Prng;
+  cache: PromptCache;
+  checker: PromptChecker;
+}
+
+/** Returns false and counts the reason when `ids` may not be evaluated; else records it as pending. */
+function admit(ids: Int32Array, pending: Set<string>, ctx: Ctx, counts: ProposalCounts): boolean {
+  const key = promptKey(ids);
+  if (pending.has(key) || ctx.cache.has(key)) { counts.cacheHits++; return false; }
+  const verdict = ctx.checker.check(ids);
+  if (verdict !== 'ok') {
+    ctx.cache.addRejected(ids);
+    if (verdict === 'banned') counts.rejectedBanned++; else counts.rejectedRetokenize++;
+    return false;
+  }
+  pending.add(key);
+  return true;
+}
+
+/** r fresh children per parent, parents in slot order, consuming the PRNG in a fixed order. */
+export function proposeChildren(parents: readonly ParentSpec[], r: number, k: number, ctx: Ctx): Proposals {
+  const counts = zeroCounts();
+  const children: Int32Array[] = [];
+  const parentRows: number[] = [];
+  const pending = new Set<string>();
+  for (const p of parents) {
+    const n = p.ids.length;
+    if (p.topK.length !== n * k) throw new Error(`member at history row ${p.row} has ${p.topK.length} top-k ids, expected ${n}×${k}`);
+    let accepted = 0;
+    for (let draws = 0; accepted < r && draws < r * MAX_DRAWS_PER_CHILD; draws++) {
+      const pos = ctx.rng.int(n);
+      const token = p.topK[pos * k + ctx.rng.int(k)];
+      if (token === p.ids[pos]) { counts.sameAsParent++; continue; }
+      const child = p.ids.slice();
+      child[pos] = token;
+      if (!admit(child, pending, ctx, counts)) continue;
+      children.push(child);
+      parentRows.push(p.row);
+      accepted++;
+    }
+    counts.shortfall += r - accepted;
+  }
+  return { children, parents: parentRows, counts };
+}
+
+/** M distinct prompts of uniformly random allowed tokens that pass the prompt checks. */
+export function randomInitialPrompts(m: number, n: number, allowedIds: Int32Array, ctx: Ctx): { prompts: Int32Array[]; counts: ProposalCounts } {
+  const counts = zeroCounts();
+  const pending = new Set<string>();
+  const prompts: Int32Array[] = [];
+  for (let j = 0; j < m; j++) {
+    let found: Int32Array | undefined;
+    for (let draws = 0; !found && draws < MAX_INITIAL_DRAWS; draws++) {
+      const ids = new Int32Array(n);
+      for (let i = 0; i < n; i++) ids[i] = allowedIds[ctx.rng.int(allowedIds.length)];
+      if (admit(ids, pending, ctx, counts)) found = ids;
+    }
+    if (!found) {
+      throw new Error(`could not draw random initial prompt ${j + 1} of ${m} in ${MAX_INITIAL_DRAWS} tries ` +
+        `(${counts.rejectedBanned} banned, ${counts.rejectedRetokenize} failed retokenization, ${counts.cacheHits} duplicates); ` +
+        'relax bannedText, set retokenize: false, or give an initialPrompt');
+    }
+    prompts.push(found);
+  }
+  return { prompts, counts };
+}

@@ -1,0 +1,179 @@
+/**
+ * EPO run configuration: every knob with its default and the reason for it, and validation that
+ * names the bad field and value. Defaults follow the paper (epo.md); where Reverie departs from the
+ * reference code the field says so.
+ */
+
+export interface EpoConfig {
+  /** T: iterations to run. Default 300 (paper). 0 only scores the initial population. */
+  iterations: number;
+  /** M: population slots, one fluency weight λ_j each. Default 8 (paper). M = 1 with λ = 0 is GCG. */
+  population: number;
+  /** r: children proposed per member per iteration. Default 32 (paper: 8 × 32 = 256 per iteration). */
+  childrenPerMember: number;
+  /**
+   * k: a child's new token is drawn uniformly from its position's top-k by -G. Default 512 (paper).
+   * Capped at run time at the number of allowed tokens (backend.allowed); the value used is reported
+   * as `topKUsed` in results and checkpoints.
+   */
+  topK: number;
+  /** n: prompt length in tokens (BOS, when the model needs one, is an extra fixed prefix). Default 12. */
+  seqLen: number;
+  /**
+   * T_restart: every this many iterations the selection step becomes a restart (see epo.md step 5).
+   * Default 30 (paper; the reference code uses 50). 0 = never. Restarts happen in iterations
+   * T_restart, 2·T_restart, … (0-based), never in iteration 0: the reference code also restarts right
+   * after iteration 0, which throws away the diversity of the M random initial prompts at once.
+   */
+  restartEvery: number;
+  /** Smallest slot λ. Slot λ_j = exp(linspace(ln λmin, ln λmax, M)); M = 1 uses λmin. Default 0.1. */
+  lambdaMin: number;
+  /** Largest slot λ. Default 10. */
+  lambdaMax: number;
+  /**
+   * Restart λ_r ~ U[restartLambdaMin, restartLambdaMax]. Default 0.667. Reverie selects the restart
+   * prompt with the λ_r it drew; the reference code draws λ_r and then selects with a fixed 2.0.
+   */
+  restartLambdaMin: number;
+  /** Default 6.0 (paper). */
+  restartLambdaMax: number;
+  /** PRNG seed (integer 0 … 2^53-1). Default 0. Same seed + config + deterministic backend = same run. */
+  seed: number;
+  /** Most prompts per backend call (score and topK). Default 128. Does not change which prompts are evaluated. */
+  batchSize: number;
+  /**
+   * Reject a candidate whose decoded text contains any of these, case-insensitively (e.g. the target
+   * word of a logit feature). Default []. Rejections are counted, never evaluated.
+   */
+  bannedText: string[];
+  /**
+   * Reject a candidate unless encode(decode(ids)) gives back exactly ids, so that what is shown and
+   * saved is the prompt that was scored. Default true. The reference code has no such check.
+   */
+  retokenize: boolean;
+  /** Emit a checkpoint every this many iterations; 0 = only when cancelled and at the end. Default 0. */
+  checkpointEvery: number;
+  /**
+   * Start every slot from this prompt (length seqLen, allowed ids only, must pass bannedText and the
+   * retokenization check). Default: M independent prompts of uniformly random allowed tokens.
+   */
+  initialPrompt?: number[];
+}
+
+export const DEFAULT_EPO_CONFIG: Readonly<EpoConfig> = Object.freeze({
+  iterations: 300,
+  population: 8,
+  childrenPerMember: 32,
+  topK: 512,
+  seqLen: 12,
+  restartEvery: 30,
+  lambdaMin: 0.1,
+  lambdaMax: 10,
+  restartLambdaMin: 0.667,
+  restartLambdaMax: 6.0,
+  seed: 0,
+  batchSize: 128,
+  bannedText: [] as string[],
+  retokenize: true,
+  checkpointEvery: 0,
+});
+
+/**
+ * Fields that define the trajectory. A resumed run may change the others (iterations,
+ * checkpointEvery, batchSize) but not these.
+ */
+export const TRAJECTORY_FIELDS = [
+  'population', 'childrenPerMember', 'topK', 'seqLen', 'restartEvery', 'lambdaMin', 'lambdaMax',
+  'restartLambdaMin', 'restartLambdaMax', 'seed', 'bannedText', 'retokenize', 'initialPrompt',
+] as const satisfies readonly (keyof EpoConfig)[];
+
+const KNOWN_FIELDS = new Set<string>([...Object.keys(DEFAULT_EPO_CONFIG), 'initialPrompt']);
+
+export class EpoConfigError extends Error {
+  override name = 'EpoConfigError';
+}
+
+function fail(msg: string): never {
+  throw new EpoConfigError(msg);
+}
+
+function show(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : Array.isArray(v) ? `[${v.map(show).join(', ')}]` : String(v);
+}
+
+function int(name: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    fail(`${name} must be an integer ≥ ${min}${max < Number.MAX_SAFE_INTEGER ? ` and ≤ ${max}` : ''}, got ${show(v)}`);
+  }
+  return v;
+}
+
+function real(name: string, v: unknown, min: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) fail(`${name} must be a finite number ≥ ${min}, got ${show(v)}`);
+  return v;
+}
+
+/** Fills defaults and validates; throws EpoConfigError naming the field and the value. */
+export function resolveConfig(partial: Partial<EpoConfig> = {}): EpoConfig {
+  if (typeof partial !== 'object' || partial === null || Array.isArray(partial)) fail(`config must be an object, got ${show(partial)}`);
+  for (const key of Object.keys(partial)) {
+    if (!KNOWN_FIELDS.has(key)) fail(`unknown EPO config option "${key}" (known: ${[...KNOWN_FIELDS].join(', ')})`);
+  }
+  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<EpoConfig>;
+  const c: EpoConfig = { ...DEFAULT_EPO_CONFIG, bannedText: [...DEFAULT_EPO_CONFIG.bannedText], ...defined };
+
+  int('iterations', c.iterations, 0);
+  int('population', c.population, 1);
+  int('childrenPerMember', c.childrenPerMember, 1);
+  int('topK', c.topK, 1);
+  int('seqLen', c.seqLen, 2);
+  int('restartEvery', c.restartEvery, 0);
+  int('seed', c.seed, 0);
+  int('batchSize', c.batchSize, 1);
+  int('checkpointEvery', c.checkpointEvery, 0);
+  real('lambdaMin', c.lambdaMin, 0);
+  real('lambdaMax', c.lambdaMax, 0);
+  if (c.lambdaMin > c.lambdaMax) fail(`lambdaMin (${c.lambdaMin}) must be ≤ lambdaMax (${c.lambdaMax})`);
+  if (c.population > 1 && c.lambdaMin === 0) {
+    fail('lambdaMin must be > 0 when population > 1 (slot λs are spaced logarithmically); λ = 0 is only possible with population 1 (GCG)');
+  }
+  real('restartLambdaMin', c.restartLambdaMin, 0);
+  real('restartLambdaMax', c.restartLambdaMax, 0);
+  if (c.restartLambdaMin > c.restartLambdaMax) {
+    fail(`restartLambdaMin (${c.restartLambdaMin}) must be ≤ restartLambdaMax (${c.restartLambdaMax})`);
+  }
+  if (!Array.isArray(c.bannedText) || c.bannedText.some((s) => typeof s !== 'string' || s.length === 0)) {
+    fail(`bannedText must be an array of non-empty strings, got ${show(c.bannedText)}`);
+  }
+  c.bannedText = [...c.bannedText];
+  if (typeof c.retokenize !== 'boolean') fail(`retokenize must be true or false, got ${show(c.retokenize)}`);
+  if (c.initialPrompt !== undefined) {
+    const p = c.initialPrompt;
+    if (!Array.isArray(p) || p.length !== c.seqLen) {
+      fail(`initialPrompt must be an array of ${c.seqLen} token ids (seqLen), got ${Array.isArray(p) ? `${p.length} ids` : show(p)}`);
+    }
+    p.forEach((id, i) => int(`initialPrompt[${i}]`, id, 0));
+    c.initialPrompt = [...p];
+  }
+  return c;
+}
+
+/** λ_j = exp(linspace(ln λmin, ln λmax, M)), with the end points exact. */
+export function slotLambdas(c: Pick<EpoConfig, 'population' | 'lambdaMin' | 'lambdaMax'>): number[] {
+  const m = c.population;
+  if (m === 1) return [c.lambdaMin];
+  const lo = Math.log(c.lambdaMin), hi = Math.log(c.lambdaMax);
+  return Array.from({ length: m }, (_, j) =>
+    j === 0 ? c.lambdaMin : j === m - 1 ? c.lambdaMax : Math.exp(lo + ((hi - lo) * j) / (m - 1)));
+}
+
+/** Whether iteration `it` (0-based) selects by restart instead of per-slot argmin. */
+export function isRestartIteration(c: Pick<EpoConfig, 'restartEvery'>, it: number): boolean {
+  return c.restartEvery > 0 && it > 0 && it % c.restartEvery === 0;
+}
+
+/** Names the trajectory fields in which two configs differ (for resuming with a changed config). */
+export function trajectoryDifferences(a: EpoConfig, b: EpoConfig): string[] {
+  return TRAJECTORY_FIELDS.filter((f) => JSON.stringify(a[f] ?? null) !== JSON.stringify(b[f] ?? null))
+    .map((f) => `${f}: ${show(a[f])} → ${show(b[f])}`);
+}

@@ -1,0 +1,22 @@
+/** EPO engine: the public surface for the CLI, the VS Code panel and backends. */
+export type { EpoBackend } from './backend';
+export { DEFAULT_EPO_CONFIG, EpoConfigError, resolveConfig, slotLambdas, isRestartIteration, TRAJECTORY_FIELDS } from './config';
+export type { EpoConfig } from './config';
+export { runEpo } from './run';
+export type { RunEpoOptions } from './run';
+export type { EpoResult, EpoIterationEvent, EpoStats, EpoTimings, PopulationMember } from './types';
+export type { ProposalCounts } from './candidates';
+export { MAX_DRAWS_PER_CHILD } from './candidates';
+export { EvalHistory, INITIAL_ITERATION } from './history';
+export type { HistoryRow, SerializedHistory } from './history';
+export { frontierOf, frontierRows, mergeFrontierPoints, nonDominated } from './frontier';
+export type { FrontierPoint } from './frontier';
+export { loadCheckpoint, saveCheckpoint, parseCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from './checkpoint';
+export type { Checkpoint, CheckpointSlot } from './checkpoint';
+export { makeRunFile, writeRunFile, readRunFile, parseRunFile, mergeFrontiers, checkpointFromRun, historyFromRun, RUN_FORMAT, RUN_VERSION } from './run-file';
+export type { RunFile, RunFileOptions, RunModelInfo, RunFeatureInfo, RunResumeState } from './run-file';
+export { attributePrompt } from './attribution';
+export type { Attribution, AttributionOptions, TokenAttribution, Substitute } from './attribution';
+export { FileFormatError } from './json-check';
+export { Prng } from './prng';
+export type { PrngState } from './prng';

@@ -1,0 +1,264 @@
+/**
+ * The EPO loop (epo.md "One iteration"): gradients for new members → r children per member →
+ * evaluate → per-slot selection (or a restart) → event, checkpoint. Cancellation is checked before
+ * every backend call and between iterations; a cancelled run returns everything evaluated so far
+ * and a checkpoint as of the last completed iteration.
+ *
+ * Deliberate differences from the reference code (epo.md): restarts select with the λ_r they draw
+ * and happen at iterations T_restart, 2·T_restart, … (not also after iteration 0); a new member's
+ * top-k uses its own slot's λ; disallowed ids are never proposed; children equal to their parent or
+ * to any prompt evaluated/rejected earlier are re-drawn (candidates.ts states the rule); prompts
+ * failing banned text or decode→encode are rejected; the frontier is the full non-dominated set.
+ */
+import type { Tokenizer } from '../tokenizers/tokenizer';
+import type { EpoBackend } from './backend';
+import { allowedIdsOf, Cancelled, scoreBatched, topKBatched } from './backend-calls';
+import { addCounts, proposeChildren, randomInitialPrompts } from './candidates';
+import { Checkpoint, makeCheckpoint, restoreState, saveCheckpoint } from './checkpoint';
+import { EpoConfig, EpoConfigError, isRestartIteration, resolveConfig, trajectoryDifferences } from './config';
+import { FileFormatError } from './json-check';
+import { frontierRows, pointOf, FrontierPoint } from './frontier';
+import { INITIAL_ITERATION } from './history';
+import { PromptChecker } from './hygiene';
+import { restartPick, selectSlots } from './select';
+import { BoundarySnapshot, RunState } from './state';
+import { EpoIterationEvent, EpoResult, EpoTimings, zeroTimings } from './types';
+
+export interface RunEpoOptions {
+  /** Called after every completed iteration (awaited when it returns a promise). */
+  onIteration?: (event: EpoIterationEvent) => void | Promise<void>;
+  /** Abort to stop; checked before every backend call. */
+  signal?: AbortSignal;
+  /**
+   * Continue this checkpoint. `config` then only overrides: iterations, checkpointEvery and
+   * batchSize may change (e.g. to extend a finished run); any trajectory field that differs from the
+   * checkpoint's is an error.
+   */
+  resumeFrom?: Checkpoint;
+  /** Receives checkpoints: every config.checkpointEvery iterations, on cancel, and at the end. */
+  onCheckpoint?: (checkpoint: Checkpoint) => void | Promise<void>;
+  /** Also write each checkpoint to this file (atomically). */
+  checkpointPath?: string;
+}
+
+const now = () => performance.now();
+
+function resumeState(cp: Checkpoint, partial: Partial<EpoConfig>, allowedCount: number): RunState {
+  let saved: EpoConfig;
+  try {
+    saved = resolveConfig(cp?.config);
+  } catch (e) {
+    throw new FileFormatError(`resumeFrom checkpoint has an invalid config: ${(e as Error).message}`);
+  }
+  const overrides = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
+  const cfg = resolveConfig({ ...saved, ...overrides });
+  const diffs = trajectoryDifferences(saved, cfg);
+  if (diffs.length) {
+    throw new EpoConfigError(`cannot resume with a different trajectory config (${diffs.join('; ')}); only iterations, checkpointEvery and batchSize may change`);
+  }
+  const state = restoreState(cp, 'resumeFrom checkpoint', cfg);
+  const k = Math.min(cfg.topK, allowedCount);
+  if (k !== state.topKUsed) {
+    throw new Error(`cannot resume: the checkpoint used top-k ${state.topKUsed}, but this backend allows ${allowedCount} tokens (top-k would be ${k}); is it the same model?`);
+  }
+  return state;
+}
+
+export async function runEpo(
+  backend: EpoBackend, tokenizer: Tokenizer, config: Partial<EpoConfig> = {}, opts: RunEpoOptions = {},
+): Promise<EpoResult> {
+  const allowedIds = allowedIdsOf(backend, tokenizer);
+  const state = opts.resumeFrom
+    ? resumeState(opts.resumeFrom, config, allowedIds.length)
+    : freshState(resolveConfig(config), allowedIds.length);
+  const cfg = state.config, k = state.topKUsed;
+  const checker = new PromptChecker(tokenizer, cfg);
+  const ctx = { rng: state.rng, cache: state.cache, checker };
+  const checkCancel = () => { if (opts.signal?.aborted) throw new Cancelled('cancelled'); };
+  let front = frontierRows(state.history);
+  const frontierPoints = (): FrontierPoint[] =>
+    Array.from(front, (row) => ({ ...pointOf(state.history, row), text: state.textOf(row, tokenizer) }));
+
+  const emitCheckpoint = async (cp: Checkpoint) => {
+    await opts.onCheckpoint?.(cp);
+    if (opts.checkpointPath) await saveCheckpoint(opts.checkpointPath, cp);
+  };
+
+  const finish = async (cancelled: boolean, checkpoint: Checkpoint | null, iterStart?: number): Promise<EpoResult> => {
+    if (iterStart !== undefined) state.timings.totalMs += now() - iterStart;
+    if (checkpoint) await emitCheckpoint(checkpoint);
+    front = frontierRows(state.history);
+    return {
+      config: cfg,
+      seed: cfg.seed,
+      lambdas: [...state.lambdas],
+      topKUsed: k,
+      population: state.population(tokenizer),
+      history: state.history,
+      frontier: frontierPoints(),
+      iterationsDone: state.nextIteration,
+      cancelled,
+      timings: { ...state.timings },
+      stats: { ...state.stats },
+      bestFeatureXeBelow4: Number.isFinite(state.bestBelow4) ? state.bestBelow4 : null,
+      bestFeatureXeBelow6: Number.isFinite(state.bestBelow6) ? state.bestBelow6 : null,
+      checkpoint,
+    };
+  };
+
+  if (state.slots.length === 0) {
+    const initStart = now();
+    try {
+      await initialize(state, backend, tokenizer, allowedIds, ctx, checkCancel);
+    } catch (e) {
+      if (e instanceof Cancelled) return finish(true, null, initStart);
+      throw e;
+    }
+    state.timings.totalMs += now() - initStart;
+    front = frontierRows(state.history);
+  }
+
+  for (let it = state.nextIteration; it < cfg.iterations; it++) {
+    if (opts.signal?.aborted) return finish(true, makeCheckpoint(state));
+    const iterStart = now();
+    const snap: BoundarySnapshot = state.snapshot();
+    const tm = zeroTimings();
+    const timed = (key: keyof EpoTimings, t0: number) => { const d = now() - t0; tm[key] += d; state.timings[key] += d; };
+    let event: EpoIterationEvent;
+    try {
+      // 1. gradients, only for slots whose prompt is new (each with its own slot λ)
+      let t0 = now();
+      const need = state.slots.flatMap((s, j) => (s.topK ? [] : [j]));
+      await topKBatched(backend, need.map((j) => state.history.idsView(state.slots[j].row).slice()), need.map((j) => state.lambdas[j]),
+        k, cfg.batchSize, checkCancel, (first, out) => {
+          out.forEach((ids, i) => { state.slots[need[first + i]].topK = ids; });
+          state.stats.gradients += out.length;
+        });
+      timed('gradientMs', t0);
+
+      // 2. children
+      t0 = now();
+      const proposals = proposeChildren(state.slots.map((s) => ({ ids: state.history.idsView(s.row).slice(), row: s.row, topK: s.topK! })),
+        cfg.childrenPerMember, k, ctx);
+      addCounts(state.stats, proposals.counts);
+      timed('proposalMs', t0);
+
+      // 3. evaluate
+      t0 = now();
+      const childRows = new Int32Array(proposals.children.length);
+      await scoreBatched(backend, proposals.children, cfg.batchSize, checkCancel, (first, feature, xe) => {
+        for (let i = 0; i < feature.length; i++) {
+          const c = first + i;
+          childRows[c] = state.record(proposals.children[c], feature[i], xe[i], it, proposals.parents[c]);
+        }
+      });
+      timed('scoringMs', t0);
+
+      // 4./5. selection or restart (no await from here to the end of the iteration: it is atomic)
+      t0 = now();
+      const restart = select(state, it, childRows);
+      timed('selectionMs', t0);
+      state.nextIteration = it + 1;
+      front = frontierRows(state.history, concatRows(front, childRows));
+      tm.totalMs = now() - iterStart;
+      state.timings.totalMs += tm.totalMs;
+      event = {
+        iteration: it,
+        iterations: cfg.iterations,
+        restart,
+        population: state.population(tokenizer),
+        timings: tm,
+        gradients: need.length,
+        evaluations: childRows.length,
+        counts: proposals.counts,
+        totals: { ...state.stats },
+        bestFeatureXeBelow4: Number.isFinite(state.bestBelow4) ? state.bestBelow4 : null,
+        bestFeatureXeBelow6: Number.isFinite(state.bestBelow6) ? state.bestBelow6 : null,
+        frontier: frontierPoints(),
+        historySize: state.history.size,
+      };
+    } catch (e) {
+      if (e instanceof Cancelled) return finish(true, makeCheckpoint(state, snap), iterStart);
+      throw e;
+    }
+    await opts.onIteration?.(event);
+    const done = it + 1;
+    if (cfg.checkpointEvery > 0 && done % cfg.checkpointEvery === 0 && done < cfg.iterations) await emitCheckpoint(makeCheckpoint(state));
+  }
+  return finish(false, makeCheckpoint(state));
+}
+
+function freshState(cfg: EpoConfig, allowedCount: number): RunState {
+  return RunState.fresh(cfg, Math.min(cfg.topK, allowedCount));
+}
+
+function concatRows(a: Int32Array, b: Int32Array): Int32Array {
+  const out = new Int32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** Updates the slots from this iteration's candidates (members in slot order, then children). */
+function select(state: RunState, it: number, childRows: Int32Array): { lambda: number; row: number } | null {
+  const m = state.slots.length;
+  const rows = new Int32Array(m + childRows.length);
+  state.slots.forEach((s, j) => { rows[j] = s.row; });
+  rows.set(childRows, m);
+  const { feature: F, xe: X } = state.history.columns();
+  const feature = new Float64Array(rows.length), xe = new Float64Array(rows.length);
+  for (let c = 0; c < rows.length; c++) { feature[c] = F[rows[c]]; xe[c] = X[rows[c]]; }
+
+  let chosen: Int32Array, restart: { lambda: number; row: number } | null = null;
+  if (isRestartIteration(state.config, it)) {
+    const lambda = state.rng.uniform(state.config.restartLambdaMin, state.config.restartLambdaMax);
+    const c = restartPick(lambda, feature, xe);
+    chosen = new Int32Array(m).fill(c);
+    restart = { lambda, row: rows[c] };
+    state.stats.restarts++;
+  } else {
+    chosen = selectSlots(state.lambdas, feature, xe);
+  }
+  state.slots = state.slots.map((old, j) => {
+    const row = rows[chosen[j]];
+    return row === old.row ? { row, topK: old.topK, isNew: false } : { row, topK: null, isNew: true };
+  });
+  return restart;
+}
+
+/** Scores the initial population and fills the slots (every slot new, no top-k yet). */
+async function initialize(
+  state: RunState, backend: EpoBackend, tokenizer: Tokenizer, allowedIds: Int32Array,
+  ctx: { rng: RunState['rng']; cache: RunState['cache']; checker: PromptChecker }, checkCancel: () => void,
+): Promise<void> {
+  const cfg = state.config, m = cfg.population;
+  let prompts: Int32Array[];
+  if (cfg.initialPrompt) {
+    const p = Int32Array.from(cfg.initialPrompt);
+    p.forEach((id, i) => {
+      if (!(id < backend.vocabRows && backend.allowed[id])) {
+        throw new EpoConfigError(`initialPrompt[${i}] = ${id} is not a token EPO may use (special, control, or outside the vocabulary)`);
+      }
+    });
+    const verdict = ctx.checker.check(p);
+    if (verdict !== 'ok') {
+      const text = JSON.stringify(tokenizer.decode(cfg.initialPrompt));
+      throw new EpoConfigError(verdict === 'banned'
+        ? `initialPrompt ${text} contains banned text`
+        : `initialPrompt ${text} does not survive decode→encode (pass retokenize: false to allow such prompts)`);
+    }
+    prompts = [p];
+  } else {
+    const drawn = randomInitialPrompts(m, cfg.seqLen, allowedIds, ctx);
+    addCounts(state.stats, drawn.counts);
+    prompts = drawn.prompts;
+  }
+  const t0 = now();
+  const rows: number[] = [];
+  await scoreBatched(backend, prompts, cfg.batchSize, checkCancel, (first, feature, xe) => {
+    for (let i = 0; i < feature.length; i++) rows.push(state.record(prompts[first + i], feature[i], xe[i], INITIAL_ITERATION, -1));
+  });
+  state.timings.scoringMs += now() - t0;
+  state.slots = Array.from({ length: m }, (_, j) => ({ row: rows[prompts.length === 1 ? 0 : j], topK: null, isNew: true }));
+  state.nextIteration = 0;
+}

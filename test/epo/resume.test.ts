@@ -1,0 +1,144 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runEpo } from '../../src/engine/epo/run';
+import { Checkpoint, loadCheckpoint, parseCheckpoint, saveCheckpoint } from '../../src/engine/epo/checkpoint';
+import type { EpoResult } from '../../src/engine/epo/types';
+import { makeToy } from './toy-backend';
+
+const CFG = { seqLen: 6, iterations: 20, topK: 12, childrenPerMember: 16, restartEvery: 7, retokenize: true, seed: 5 } as const;
+
+/** Everything that defines the trajectory (timings excluded). */
+function trajectory(r: EpoResult) {
+  return { history: r.history.serialize(), population: r.population, stats: r.stats, iterationsDone: r.iterationsDone };
+}
+
+test('resume: 20 straight = 8 + resume 12 (identical history, population, counters)', async () => {
+  const a = makeToy({ seed: 3 });
+  const straight = await runEpo(a.backend, a.tokenizer, CFG);
+
+  const b = makeToy({ seed: 3 });
+  const ctl = new AbortController();
+  const first = await runEpo(b.backend, b.tokenizer, CFG, { signal: ctl.signal, onIteration: (e) => { if (e.iteration === 7) ctl.abort(); } });
+  assert.equal(first.cancelled, true);
+  assert.equal(first.iterationsDone, 8);
+  assert.equal(first.checkpoint!.nextIteration, 8);
+  assert.equal(first.history.size, first.checkpoint!.history.count);
+
+  const dir = mkdtempSync(join(tmpdir(), 'epo-resume-'));
+  try {
+    const path = join(dir, 'run.ckpt.json');
+    await saveCheckpoint(path, first.checkpoint!);
+    assert.deepEqual(readdirSync(dir), ['run.ckpt.json'], 'no temp file left behind');
+    const loaded = await loadCheckpoint(path);
+    const c = makeToy({ seed: 3 });
+    const resumed = await runEpo(c.backend, c.tokenizer, {}, { resumeFrom: loaded });
+    assert.deepEqual(trajectory(resumed), trajectory(straight));
+    // the resumed run recomputed no top-k for members that kept their slot
+    assert.equal(b.backend.topKCalls.flatMap((x) => x.prompts).length + c.backend.topKCalls.flatMap((x) => x.prompts).length,
+      a.backend.topKCalls.flatMap((x) => x.prompts).length);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('resume: cancelling in the middle of an iteration keeps its evaluations in the result and redoes it on resume', async () => {
+  const a = makeToy({ seed: 4 });
+  const straight = await runEpo(a.backend, a.tokenizer, { ...CFG, batchSize: 10 });
+
+  const b = makeToy({ seed: 4 });
+  const ctl = new AbortController();
+  let scoreCalls = 0;
+  b.backend.beforeCall = (m) => { if (m === 'score' && ++scoreCalls === 35) ctl.abort(); };
+  const partial = await runEpo(b.backend, b.tokenizer, { ...CFG, batchSize: 10 }, { signal: ctl.signal });
+  assert.equal(partial.cancelled, true);
+  const cp = partial.checkpoint!;
+  assert.ok(partial.history.size > cp.history.count, 'the interrupted iteration\'s evaluations are in the result');
+  assert.equal(partial.iterationsDone, cp.nextIteration);
+  assert.ok(partial.frontier.length > 0);
+
+  const c = makeToy({ seed: 4 });
+  const resumed = await runEpo(c.backend, c.tokenizer, {}, { resumeFrom: JSON.parse(JSON.stringify(cp)) as Checkpoint });
+  assert.deepEqual(trajectory(resumed), trajectory(straight));
+});
+
+test('resume: cancelling during gradients or before the first iteration', async () => {
+  const b = makeToy({ seed: 4 });
+  const ctl = new AbortController();
+  let topKCalls = 0;
+  b.backend.beforeCall = (m) => { if (m === 'topK' && ++topKCalls === 3) ctl.abort(); };
+  const r = await runEpo(b.backend, b.tokenizer, CFG, { signal: ctl.signal });
+  assert.equal(r.cancelled, true);
+  const a = makeToy({ seed: 4 });
+  const straight = await runEpo(a.backend, a.tokenizer, CFG);
+  const c = makeToy({ seed: 4 });
+  assert.deepEqual(trajectory(await runEpo(c.backend, c.tokenizer, {}, { resumeFrom: r.checkpoint! })), trajectory(straight));
+
+  const early = new AbortController();
+  early.abort();
+  const none = await runEpo(makeToy().backend, makeToy().tokenizer, CFG, { signal: early.signal });
+  assert.equal(none.cancelled, true);
+  assert.equal(none.checkpoint, null);
+  assert.equal(none.history.size, 0);
+  assert.deepEqual(none.population, []);
+});
+
+test('resume: a finished run can be extended, identically to a longer run', async () => {
+  const a = makeToy({ seed: 5 });
+  const long = await runEpo(a.backend, a.tokenizer, { ...CFG, iterations: 16 });
+  const b = makeToy({ seed: 5 });
+  const short = await runEpo(b.backend, b.tokenizer, { ...CFG, iterations: 9 });
+  const extended = await runEpo(b.backend, b.tokenizer, { iterations: 16, batchSize: 5 }, { resumeFrom: short.checkpoint! });
+  assert.deepEqual(trajectory(extended), trajectory(long));
+  await assert.rejects(runEpo(b.backend, b.tokenizer, { seed: 6 }, { resumeFrom: short.checkpoint! }),
+    /cannot resume with a different trajectory config \(seed: 5 → 6\)/);
+});
+
+test('checkpoints: every checkpointEvery iterations, at the end, and written atomically to checkpointPath', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'epo-ckpt-'));
+  try {
+    const path = join(dir, 'c.json');
+    const seen: number[] = [];
+    const { backend, tokenizer } = makeToy({ seed: 6 });
+    const r = await runEpo(backend, tokenizer, { ...CFG, iterations: 12, checkpointEvery: 5 }, {
+      checkpointPath: path, onCheckpoint: (cp) => { seen.push(cp.nextIteration); },
+    });
+    assert.deepEqual(seen, [5, 10, 12]);
+    assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), JSON.parse(JSON.stringify(r.checkpoint)));
+    assert.deepEqual(readdirSync(dir), ['c.json']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('checkpoints: damaged files give errors that name the problem', async () => {
+  const { backend, tokenizer } = makeToy({ seed: 7 });
+  const r = await runEpo(backend, tokenizer, { ...CFG, iterations: 3 });
+  const good = JSON.stringify(r.checkpoint);
+  assert.doesNotThrow(() => parseCheckpoint(good, 'x.json'));
+  const mutate = (f: (c: Record<string, any>) => void) => { const c = JSON.parse(good); f(c); return JSON.stringify(c); };
+  const cases: [string, RegExp][] = [
+    [good.slice(0, good.length / 2), /x.json is not valid JSON \(damaged or truncated\?\)/],
+    [mutate((c) => { c.format = 'other'; }), /x.json.format must be "reverie.epo-checkpoint", got "other"/],
+    [mutate((c) => { c.version = 2; }), /x.json.version must be 1/],
+    [mutate((c) => { c.history.ids = c.history.ids.slice(0, 40); }), /x.json.history.ids holds \d+ bytes, expected \d+/],
+    [mutate((c) => { c.population.pop(); }), /x.json.population must be 8 slots \(config.population\), got "7 slots"/],
+    [mutate((c) => { c.population[2].row = 1e6; }), /x.json.population\[2\].row must be an integer 0 … \d+/],
+    [mutate((c) => { c.population[0].topK = 'AAAA'; }), /x.json.population\[0\].topK holds 3 bytes, expected 288/],
+    [mutate((c) => { c.prng = [0, 0, 0, 0]; }), /x.json.prng: PRNG state must not be all zero/],
+    [mutate((c) => { c.config.population = 0; }), /x.json.config: population must be an integer ≥ 1, got 0/],
+    [mutate((c) => { c.stats.evaluations = 3; }), /x.json.stats.evaluations must be \d+ \(the history's rows\), got 3/],
+    [mutate((c) => { delete c.rejected; }), /x.json.rejected must be an object, got nothing/],
+  ];
+  for (const [text, re] of cases) assert.throws(() => parseCheckpoint(text, 'x.json'), re);
+  const dir = mkdtempSync(join(tmpdir(), 'epo-bad-'));
+  try {
+    writeFileSync(join(dir, 'bad.json'), '{"format": "reverie.epo-check');
+    await assert.rejects(loadCheckpoint(join(dir, 'bad.json')), /bad.json is not valid JSON/);
+    await assert.rejects(loadCheckpoint(join(dir, 'missing.json')), /cannot read checkpoint .*missing.json/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
