@@ -1,5 +1,8 @@
 /** `npm run bench [name...]`: runs the named benchmarks (all by default) and prints numbers. */
-const benches: Record<string, () => Promise<void>> = {};
+import { benchEngine } from './engine';
+import { benchModels } from './models';
+
+const benches: Record<string, () => Promise<void>> = { engine: benchEngine, models: benchModels };
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2);

@@ -2,8 +2,10 @@
 import type { Command } from 'commander';
 import { registerScore } from './score';
 import { registerGenerate } from './generate';
+import { registerDemoEngine } from './demo-engine';
 
 export function registerCommands(program: Command): void {
   registerScore(program);
   registerGenerate(program);
+  registerDemoEngine(program);
 }

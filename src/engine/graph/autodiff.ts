@@ -15,20 +15,16 @@ import { GraphShapeError, fmt, sameShape } from './shape';
 export function grad(y: SymTensor, wrt: SymTensor[], seed?: SymTensor): SymTensor[] {
   const g = y.graph;
   if (!isFloat(y.dtype)) throw new GraphShapeError('grad', `cannot differentiate ${y.dtype} value ${y.name}`);
-  if (seed && !sameShape(seed.shape, y.shape)) throw new GraphShapeError('grad', `seed ${fmt(seed.shape)} does not match ${fmt(y.shape)}`);
+  if (seed && (!sameShape(seed.shape, y.shape) || seed.dtype !== y.dtype)) throw new GraphShapeError('grad', `seed ${seed} does not match ${y}`);
+
+  for (const t of wrt) {
+    if (t.graph !== g) throw new GraphShapeError('grad', `${t.name} belongs to another graph`);
+    if (!isFloat(t.dtype)) throw new GraphShapeError('grad', `cannot differentiate with respect to ${t.dtype} value ${t}`);
+  }
 
   const targets = new Set(wrt);
-  const depends = new Map<SymTensor, boolean>();
-  const dependsOnWrt = (t: SymTensor): boolean => {
-    if (targets.has(t)) return true;
-    const cached = depends.get(t);
-    if (cached !== undefined) return cached;
-    depends.set(t, false); // cycles cannot occur; this only guards deep re-entry
-    const d = !!t.producer?.vjp && t.producer.inputs.some(dependsOnWrt);
-    depends.set(t, d);
-    return d;
-  };
-  if (!dependsOnWrt(y)) throw new GraphShapeError('grad', `${y.name} does not depend differentiably on ${wrt.map((t) => t.name).join(', ')}`);
+  const dependsOnWrt = dependencyOracle(targets);
+  if (!dependsOnWrt(y)) throw new GraphShapeError('grad', `${y} does not depend differentiably on ${wrt.map(String).join(', ')}`);
 
   // Post-order DFS gives a topological order of the entries between wrt and y.
   const order: TapeEntry[] = [];
@@ -77,7 +73,30 @@ export function grad(y: SymTensor, wrt: SymTensor[], seed?: SymTensor): SymTenso
   }
   return wrt.map((t) => {
     const gt = grads.get(t);
-    if (!gt) throw new GraphShapeError('grad', `${y.name} does not depend on ${t.name}`);
+    if (!gt) throw new GraphShapeError('grad', `${y} does not depend differentiably on ${t}`);
     return gt;
   });
+}
+
+/**
+ * Memoised "does t reach a target through differentiable ops?". Iterative, because a deep model
+ * (hundreds of layers of a few dozen ops) would overflow the call stack with recursion.
+ */
+function dependencyOracle(targets: Set<SymTensor>): (t: SymTensor) => boolean {
+  const memo = new Map<SymTensor, boolean>();
+  return (root) => {
+    const stack: SymTensor[] = [root];
+    while (stack.length) {
+      const t = stack[stack.length - 1];
+      if (memo.has(t)) { stack.pop(); continue; }
+      if (targets.has(t)) { memo.set(t, true); stack.pop(); continue; }
+      const p = t.producer;
+      if (!p?.vjp) { memo.set(t, false); stack.pop(); continue; }
+      const pending = p.inputs.filter((i) => !memo.has(i));
+      if (pending.length) { stack.push(...pending); continue; }
+      memo.set(t, p.inputs.some((i) => memo.get(i)));
+      stack.pop();
+    }
+    return memo.get(root)!;
+  };
 }

@@ -139,6 +139,17 @@ export class Graph {
     return this.emit(op, inputs, attrs, [out], vjp)[0];
   }
 
+  /**
+   * Makes `output` one tape entry computed from `inputs`, whatever ONNX nodes actually produce it:
+   * `grad` then applies `vjp` instead of walking those nodes (used where the forward needs a
+   * workaround whose own derivative would be wrong or imprecise, e.g. float64 Erf via float32).
+   */
+  retape(output: SymTensor, op: string, inputs: SymTensor[], vjp: Vjp): SymTensor {
+    for (const t of [output, ...inputs]) if (t.graph !== this) throw new Error(`${op}: ${t.name} belongs to another graph`);
+    output.producer = { op, inputs, outputs: [output], vjp };
+    return output;
+  }
+
   /** Exposes a tensor as a named graph output (through Identity, which ORT removes). */
   output(name: string, tensor: SymTensor): void {
     if (this.outputs.some((o) => o.name === name)) throw new Error(`graph already has an output named '${name}'`);

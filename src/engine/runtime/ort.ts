@@ -4,18 +4,24 @@
  * worker (a dream, a benchmark) may use `EngineSession` directly.
  */
 import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type * as OrtTypes from 'onnxruntime-node';
 import { DType, TypedArray } from '../graph/dtype';
+import { usesFloat64 } from './model-info';
 
 process.env.ORT_DISABLE_TELEMETRY = '1';
 
 export type Provider = 'cpu' | 'cuda' | 'webgpu';
+export type OptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
 export interface SessionOptions {
   /** Execution provider; missing providers fall back to CPU with a warning. Default 'cpu'. */
   provider?: Provider;
   /** Intra-op threads for the CPU provider; 0 or absent = one per core. */
   threads?: number;
+  /** ORT graph optimisation; default 'all', or 'basic' for models that compute in float64 (see model-info.ts). */
+  optimization?: OptimizationLevel;
 }
 
 export interface TensorData {
@@ -24,13 +30,31 @@ export interface TensorData {
   data: TypedArray;
 }
 
-export const GPU_HINT = 'Run `npm run gpu:install` (see README, "GPU") to install the CUDA provider.';
+export const GPU_HINT =
+  'Run `npm run gpu:install` (see README, "GPU") to install the CUDA provider; it needs an NVIDIA driver with CUDA 12 and cuDNN 9.';
 
 let ortModule: typeof OrtTypes | undefined;
 export function ort(): typeof OrtTypes {
   // Loaded lazily so that graph building and tests of pure code never need the native binary.
   ortModule ??= require('onnxruntime-node') as typeof OrtTypes;
   return ortModule;
+}
+
+/**
+ * Where onnxruntime-node looks for its CUDA provider library. Its install script downloads it
+ * there (`npm run gpu:install`, scripts/install-gpu.mjs); this project's .npmrc skips that by default.
+ */
+export function cudaProviderLibrary(): string {
+  const root = dirname(require.resolve('onnxruntime-node/package.json'));
+  return join(root, 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so');
+}
+
+/** Why `provider` cannot be used before even trying (so ORT does not log its own load error), or null. */
+function missingProvider(provider: Provider): string | null {
+  if (provider !== 'cuda') return null;
+  if (`${process.platform}/${process.arch}` !== 'linux/x64') return `onnxruntime-node ships CUDA only for linux/x64, this is ${process.platform}/${process.arch}`;
+  if (!existsSync(cudaProviderLibrary())) return `${cudaProviderLibrary()} is not installed`;
+  return null;
 }
 
 const ORT_TYPE: Record<DType, OrtTypes.Tensor.Type> = {
@@ -56,27 +80,28 @@ export class EngineSession {
   static async create(model: Uint8Array, options: SessionOptions = {}): Promise<EngineSession> {
     const provider = options.provider ?? 'cpu';
     const base: OrtTypes.InferenceSession.SessionOptions = {
-      graphOptimizationLevel: 'all',
+      graphOptimizationLevel: options.optimization ?? (usesFloat64(model) ? 'basic' : 'all'),
       intraOpNumThreads: options.threads || availableParallelism(),
       interOpNumThreads: 1,
       logSeverityLevel: 3,
     };
-    if (provider !== 'cpu') {
-      try {
-        const s = await ort().InferenceSession.create(model, { ...base, executionProviders: [provider, 'cpu'] });
-        return new EngineSession(s, provider);
-      } catch (e) {
-        const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
-        const warning = `The ${provider} execution provider is not available (${why}); running on CPU. ${provider === 'cuda' ? GPU_HINT : ''}`.trim();
-        const s = await ort().InferenceSession.create(model, { ...base, executionProviders: ['cpu'] });
-        return new EngineSession(s, 'cpu', warning);
-      }
+    const onCpu = async (warning?: string) =>
+      new EngineSession(await ort().InferenceSession.create(model, { ...base, executionProviders: ['cpu'] }), 'cpu', warning);
+    if (provider === 'cpu') return onCpu();
+    const hint = provider === 'cuda' ? ` ${GPU_HINT}` : '';
+    const missing = missingProvider(provider);
+    if (missing) return onCpu(`The ${provider} execution provider is not available (${missing}); running on CPU.${hint}`);
+    try {
+      const s = await ort().InferenceSession.create(model, { ...base, executionProviders: [provider, 'cpu'] });
+      return new EngineSession(s, provider);
+    } catch (e) {
+      const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      return onCpu(`The ${provider} execution provider failed to load (${why}); running on CPU.${hint}`);
     }
-    const s = await ort().InferenceSession.create(model, { ...base, executionProviders: ['cpu'] });
-    return new EngineSession(s, 'cpu');
   }
 
   async run(feeds: Record<string, TensorData>, fetches?: string[]): Promise<Record<string, TensorData>> {
+    this.checkFeeds(feeds, fetches);
     const O = ort();
     const inputs: Record<string, OrtTypes.Tensor> = {};
     for (const [name, t] of Object.entries(feeds)) {
@@ -86,6 +111,36 @@ export class EngineSession {
     const result: Record<string, TensorData> = {};
     for (const [name, t] of Object.entries(out)) result[name] = fromOrt(t);
     return result;
+  }
+
+  /** Reports a wrong feed by name, dtype and shape instead of ORT's less specific message. */
+  private checkFeeds(feeds: Record<string, TensorData>, fetches?: string[]): void {
+    const symbols = new Map<string, { size: number; input: string }>();
+    for (const m of this.session.inputMetadata) {
+      const t = feeds[m.name];
+      if (!t) throw new Error(`missing input '${m.name}' (the session takes ${this.inputNames.join(', ')})`);
+      if (!m.isTensor) continue;
+      const want = `${m.type}[${m.shape.join(',')}]`;
+      const got = `${ORT_TYPE[t.dtype]}[${t.dims.join(',')}]`;
+      if (ORT_TYPE[t.dtype] !== m.type || t.dims.length !== m.shape.length) throw new Error(`input '${m.name}' is ${got}, the graph expects ${want}`);
+      m.shape.forEach((d, i) => {
+        const size = t.dims[i];
+        if (typeof d === 'number' && d >= 0 && d !== size) throw new Error(`input '${m.name}' is ${got}, the graph expects ${want}`);
+        if (typeof d === 'string' && d) {
+          const seen = symbols.get(d);
+          if (seen && seen.size !== size) throw new Error(`dim '${d}' is ${seen.size} in input '${seen.input}' but ${size} in '${m.name}'`);
+          symbols.set(d, { size, input: m.name });
+        }
+      });
+      const count = t.dims.reduce((a, b) => a * b, 1);
+      if (t.data.length !== count) throw new Error(`input '${m.name}' has ${t.data.length} values for shape [${t.dims.join(',')}] (${count})`);
+    }
+    for (const name of Object.keys(feeds)) {
+      if (!this.inputNames.includes(name)) throw new Error(`unknown input '${name}' (the session takes ${this.inputNames.join(', ')})`);
+    }
+    for (const name of fetches ?? []) {
+      if (!this.outputNames.includes(name)) throw new Error(`unknown output '${name}' (the session produces ${this.outputNames.join(', ')})`);
+    }
   }
 
   async release(): Promise<void> {

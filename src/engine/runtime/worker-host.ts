@@ -2,18 +2,22 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { RpcClient } from './rpc';
 import type { SessionApi } from './protocol';
 import type { SessionOptions, TensorData, Provider } from './ort';
 
 /**
  * Finds a worker entry: the bundled `<name>.js` beside the running bundle, or, when running from
- * TypeScript sources (tests, tsx), the `.ts` file loaded through tsx.
+ * TypeScript sources (tests, tsx), the `.ts` file loaded through tsx. That must be tsx's CommonJS
+ * hook: on Node 20 a worker's `--import tsx` registers the ESM hooks too late for its entry file
+ * ("Unknown file extension .ts").
  */
 export function workerEntry(bundleName: string, sourcePath: string): { file: string; execArgv: string[] } {
   const bundled = join(__dirname, `${bundleName}.js`);
   if (!__filename.endsWith('.ts') && existsSync(bundled)) return { file: bundled, execArgv: [] };
-  return { file: sourcePath, execArgv: ['--import', 'tsx'] };
+  // Resolved through createRequire so that bundlers leave tsx (a dev dependency) alone.
+  return { file: sourcePath, execArgv: ['--require', createRequire(__filename).resolve('tsx/cjs')] };
 }
 
 export class WorkerSessionHost {

@@ -46,38 +46,56 @@ export function div(a: TensorLike, b: TensorLike): SymTensor {
 
 /** x ** p for a constant exponent p (the exponent is not differentiated). */
 export function pow(x: SymTensor, p: number): SymTensor {
+  assertFloat('Pow', x);
   if (p === 1) return x;
   if (p === 2) return mul(x, x);
   const e = x.graph.scalar(p, x.dtype);
   return x.graph.emit1('Pow', [x, e], {}, { dtype: x.dtype, shape: x.shape },
-    ([gy]) => [gy && mul(gy, mul(pow(x, p - 1), p)), null]);
+    // x⁰ is constant; p·x^(p-1) would give 0·∞ = NaN at x = 0.
+    ([gy]) => [gy && (p === 0 ? mul(gy, 0) : mul(gy, mul(pow(x, p - 1), p))), null]);
 }
 
-function unary(op: string, x: SymTensor, vjp?: (gy: SymTensor, x: SymTensor, y: SymTensor) => SymTensor): SymTensor {
+type UnaryVjp = (gy: SymTensor, x: SymTensor, y: SymTensor) => SymTensor;
+
+function unary(op: string, x: SymTensor, vjp?: UnaryVjp): SymTensor {
   return x.graph.emit1(op, [x], {}, { dtype: x.dtype, shape: x.shape },
     vjp && isFloat(x.dtype) ? ([gy], node) => [gy && vjp(gy, x, node.outputs[0])] : undefined);
+}
+
+/** A unary op defined only for floating-point tensors (ONNX has no integer kernels for these). */
+function floatUnary(op: string, x: SymTensor, vjp: UnaryVjp): SymTensor {
+  assertFloat(op, x);
+  return unary(op, x, vjp);
 }
 
 export function neg(x: SymTensor): SymTensor {
   return unary('Neg', x, (gy) => neg(gy));
 }
 export function exp(x: SymTensor): SymTensor {
-  return unary('Exp', x, (gy, _x, y) => mul(gy, y));
+  return floatUnary('Exp', x, (gy, _x, y) => mul(gy, y));
 }
 export function log(x: SymTensor): SymTensor {
-  return unary('Log', x, (gy, x) => div(gy, x));
+  return floatUnary('Log', x, (gy, x) => div(gy, x));
 }
 export function sqrt(x: SymTensor): SymTensor {
-  return unary('Sqrt', x, (gy, _x, y) => div(mul(gy, 0.5), y));
+  return floatUnary('Sqrt', x, (gy, _x, y) => div(mul(gy, 0.5), y));
 }
 export function tanh(x: SymTensor): SymTensor {
-  return unary('Tanh', x, (gy, _x, y) => mul(gy, sub(1, mul(y, y))));
+  return floatUnary('Tanh', x, (gy, _x, y) => mul(gy, sub(1, mul(y, y))));
 }
 export function erf(x: SymTensor): SymTensor {
-  return unary('Erf', x, (gy, x) => mul(gy, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))));
+  const vjp: UnaryVjp = (gy, x) => mul(gy, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI)));
+  if (x.dtype !== 'float64') return floatUnary('Erf', x, vjp);
+  // ORT's CPU provider has no double Erf kernel, so the value is computed in float32 (relative
+  // error ~1e-7) while the derivative, recorded as one tape entry from x, stays in float64.
+  const g = x.graph;
+  const x32 = g.emit1('Cast', [x], { to: attr.int(ONNX_DTYPE.float32) }, { dtype: 'float32', shape: x.shape });
+  const y32 = g.emit1('Erf', [x32], {}, { dtype: 'float32', shape: x.shape });
+  const y = g.emit1('Cast', [y32], { to: attr.int(ONNX_DTYPE.float64) }, { dtype: 'float64', shape: x.shape });
+  return g.retape(y, 'Erf', [x], ([gy]) => [gy && vjp(gy, x, y)]);
 }
 export function sigmoid(x: SymTensor): SymTensor {
-  return unary('Sigmoid', x, (gy, _x, y) => mul(gy, mul(y, sub(1, y))));
+  return floatUnary('Sigmoid', x, (gy, _x, y) => mul(gy, mul(y, sub(1, y))));
 }
 export function relu(x: SymTensor): SymTensor {
   return unary('Relu', x, (gy, x) => where(greater(x, 0), gy, 0));

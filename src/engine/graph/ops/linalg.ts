@@ -2,19 +2,24 @@
 import { SymTensor, attr } from '../graph';
 import { GraphShapeError, broadcast, fmt, normAxis } from '../shape';
 import { isFloat } from '../dtype';
-import { mul, sub, exp } from './elementwise';
+import { mul, sub, exp, assertFloat } from './elementwise';
 import { reduceSum, unbroadcast } from './reduce';
 import { mT, unsqueeze, squeeze } from './shape-ops';
 
 /** numpy.matmul semantics, including 1-D operands and broadcast batch dims. */
 export function matmul(a: SymTensor, b: SymTensor): SymTensor {
   if (a.rank === 0 || b.rank === 0) throw new GraphShapeError('MatMul', `scalar operand: ${fmt(a.shape)} × ${fmt(b.shape)}`);
-  if (a.rank === 1) return squeeze(matmul(unsqueeze(a, [0]), b), [-2]);
-  if (b.rank === 1) return squeeze(matmul(a, unsqueeze(b, [1])), [-1]);
   if (a.dtype !== b.dtype) throw new GraphShapeError('MatMul', `dtypes differ: ${a} vs ${b}`);
-  const [m, k1] = a.shape.slice(-2);
-  const [k2, n] = b.shape.slice(-2);
-  if (k1 !== k2) throw new GraphShapeError('MatMul', `inner dimensions differ: ${fmt(a.shape)} × ${fmt(b.shape)}`);
+  const k1 = a.shape[a.rank - 1];
+  const k2 = b.shape[b.rank === 1 ? 0 : b.rank - 2];
+  if (k1 !== k2) throw new GraphShapeError('MatMul', `inner dimensions differ: ${fmt(a.shape)} × ${fmt(b.shape)} (${k1} vs ${k2})`);
+  if (a.rank === 1 || b.rank === 1) {
+    // numpy: a 1-D operand gains a unit axis for the product, which is then removed again.
+    const y = matmul(a.rank === 1 ? unsqueeze(a, [0]) : a, b.rank === 1 ? unsqueeze(b, [1]) : b);
+    return squeeze(y, [...(a.rank === 1 ? [y.rank - 2] : []), ...(b.rank === 1 ? [y.rank - 1] : [])]);
+  }
+  const m = a.shape[a.rank - 2];
+  const n = b.shape[b.rank - 1];
   const batch = broadcast('MatMul', a.shape.slice(0, -2), b.shape.slice(0, -2));
   return a.graph.emit1('MatMul', [a, b], {}, { dtype: a.dtype, shape: [...batch, m, n] },
     isFloat(a.dtype) ? ([gy]) => gy
@@ -23,6 +28,7 @@ export function matmul(a: SymTensor, b: SymTensor): SymTensor {
 }
 
 export function softmax(x: SymTensor, axis = -1): SymTensor {
+  assertFloat('Softmax', x);
   const a = normAxis('Softmax', axis, x.rank);
   return x.graph.emit1('Softmax', [x], { axis: attr.int(a) }, { dtype: x.dtype, shape: x.shape },
     ([gy], node) => {
@@ -33,6 +39,7 @@ export function softmax(x: SymTensor, axis = -1): SymTensor {
 }
 
 export function logSoftmax(x: SymTensor, axis = -1): SymTensor {
+  assertFloat('LogSoftmax', x);
   const a = normAxis('LogSoftmax', axis, x.rank);
   return x.graph.emit1('LogSoftmax', [x], { axis: attr.int(a) }, { dtype: x.dtype, shape: x.shape },
     ([gy], node) => [gy && sub(gy, mul(exp(node.outputs[0]), reduceSum(gy, [a], true)))]);

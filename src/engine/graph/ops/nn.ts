@@ -3,7 +3,7 @@
  * primitives' VJPs (no hand-written backward to get wrong).
  */
 import { SymTensor } from '../graph';
-import { GraphShapeError, fmt } from '../shape';
+import { GraphShapeError, fmt, sameShape } from '../shape';
 import { add, sub, mul, div, sqrt, erf, tanh, sigmoid, pow, where } from './elementwise';
 import { reduceMean } from './reduce';
 import { matmul, softmax } from './linalg';
@@ -51,6 +51,7 @@ export function linear(x: SymTensor, weightOutIn: SymTensor, bias?: SymTensor | 
 
 /** [B, n, H·d] → [B, H, n, d] */
 export function splitHeads(x: SymTensor, heads: number): SymTensor {
+  if (x.rank !== 3) throw new GraphShapeError('splitHeads', `expects [B, n, H·d], got ${fmt(x.shape)}`);
   const [b, n, hd] = x.shape;
   if (typeof hd !== 'number' || hd % heads) throw new GraphShapeError('splitHeads', `${fmt(x.shape)} not divisible into ${heads} heads`);
   return transpose(reshape(x, [b, n, heads, hd / heads]), [0, 2, 1, 3]);
@@ -58,6 +59,7 @@ export function splitHeads(x: SymTensor, heads: number): SymTensor {
 
 /** [B, H, n, d] → [B, n, H·d] */
 export function mergeHeads(x: SymTensor): SymTensor {
+  if (x.rank !== 4) throw new GraphShapeError('mergeHeads', `expects [B, H, n, d], got ${fmt(x.shape)}`);
   const [b, h, n, d] = x.shape as [string | number, number, number, number];
   return reshape(transpose(x, [0, 2, 1, 3]), [b, n, h * d]);
 }
@@ -74,9 +76,18 @@ export interface AttentionResult {
  * H divisible by KV. Masked scores are set to a large negative value before the softmax.
  */
 export function causalAttention(q: SymTensor, k: SymTensor, v: SymTensor): AttentionResult {
+  const shapes = `q ${fmt(q.shape)}, k ${fmt(k.shape)}, v ${fmt(v.shape)}`;
+  if (q.rank !== 4 || k.rank !== 4 || v.rank !== 4) throw new GraphShapeError('attention', `expects rank-4 [B, heads, n, d] tensors, got ${shapes}`);
   const [b, H, n, d] = q.shape as [string | number, number, number, number];
   const KV = k.shape[1] as number;
-  if (H % KV) throw new GraphShapeError('attention', `${H} query heads are not a multiple of ${KV} key/value heads`);
+  if (typeof H !== 'number' || typeof KV !== 'number' || typeof n !== 'number' || typeof d !== 'number') {
+    throw new GraphShapeError('attention', `heads, sequence length and head dim must be static: ${shapes}`);
+  }
+  if (!sameShape(k.shape, v.shape) || k.shape[0] !== b || k.shape[2] !== n || k.shape[3] !== d) {
+    throw new GraphShapeError('attention', `keys/values do not match the queries (batch, length, head dim): ${shapes}`);
+  }
+  if (q.dtype !== k.dtype || q.dtype !== v.dtype) throw new GraphShapeError('attention', `dtypes differ: ${q}, ${k}, ${v}`);
+  if (H % KV) throw new GraphShapeError('attention', `${H} query heads are not a multiple of ${KV} key/value heads (${shapes})`);
   const group = H / KV;
   const g = q.graph;
   // Group query heads under their shared key/value head: [B, KV, group, n, d] against [B, KV, 1, n, d].
@@ -108,8 +119,12 @@ function booleanOf(mask: SymTensor): SymTensor {
  */
 export function rotary(x: SymTensor, opts: { rotaryDim: number; theta: number; pairing: 'adjacent' | 'half'; offset?: number }): SymTensor {
   const [, , n, d] = x.shape as [unknown, unknown, number, number];
+  if (x.rank !== 4 || typeof n !== 'number' || typeof d !== 'number') {
+    throw new GraphShapeError('rotary', `expects [B, H, n, d] with static n and d, got ${fmt(x.shape)}`);
+  }
   const { rotaryDim: r, theta, pairing } = opts;
-  if (r % 2 || r > d) throw new GraphShapeError('rotary', `rotary dim ${r} must be even and ≤ head dim ${d}`);
+  if (r % 2 || r < 0 || r > d) throw new GraphShapeError('rotary', `rotary dim ${r} must be even and ≤ head dim ${d}`);
+  if (r === 0) return x;
   const cos = new Float64Array(n * d).fill(1);
   const sin = new Float64Array(n * d);
   const rot = new Float64Array(d * d);

@@ -20,12 +20,17 @@ function staticProduct(shape: Shape): { n: number; symbols: string[] } {
  * copied (ONNX 0); at most one other symbol is inferred (ONNX -1).
  */
 export function reshape(x: SymTensor, shape: Shape): SymTensor {
+  const bad = shape.find((d) => typeof d === 'number' && !(Number.isInteger(d) && d > 0));
+  if (bad !== undefined) throw new GraphShapeError('Reshape', `invalid dim ${bad} in target ${fmt(shape)} for ${fmt(x.shape)}`);
   const a = staticProduct(x.shape);
   const b = staticProduct(shape);
-  if (a.n !== b.n && a.symbols.length === b.symbols.length) {
+  // Same symbols on both sides: the static parts must match exactly. Different symbols (a new
+  // one standing for a product, say) cannot be checked here and are inferred by ONNX (-1).
+  if (a.symbols.join() === b.symbols.join() && a.n !== b.n) {
     throw new GraphShapeError('Reshape', `cannot reshape ${fmt(x.shape)} (${a.n} static elements) to ${fmt(shape)} (${b.n})`);
   }
   if (a.symbols.length === 0 && b.symbols.length > 0) throw new GraphShapeError('Reshape', `static ${fmt(x.shape)} to symbolic ${fmt(shape)}`);
+  if (a.symbols.length > 0 && b.symbols.length === 0) throw new GraphShapeError('Reshape', `symbolic ${fmt(x.shape)} to static ${fmt(shape)}`);
   let inferred = 0;
   const target = shape.map((d, i) => {
     if (typeof d === 'number') return d;
@@ -34,7 +39,6 @@ export function reshape(x: SymTensor, shape: Shape): SymTensor {
     return -1;
   });
   if (inferred > 1) throw new GraphShapeError('Reshape', `more than one new symbolic dim in ${fmt(shape)} from ${fmt(x.shape)}`);
-  if (shape.some((d) => d === 0)) throw new GraphShapeError('Reshape', `zero-sized dim in ${fmt(shape)}`);
   const g = x.graph;
   return g.emit1('Reshape', [x, g.ints(target)], {}, { dtype: x.dtype, shape },
     isFloat(x.dtype) ? ([gy]) => [gy && reshape(gy, x.shape), null] : undefined);
