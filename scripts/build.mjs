@@ -7,6 +7,10 @@ import { existsSync } from 'node:fs';
 const watch = process.argv.includes('--watch');
 const external = ['vscode', 'onnxruntime-node', 'sharp', '@huggingface/transformers', 'typescript'];
 
+// `--only cli,worker` builds just the named bundles (by output file name).
+const onlyArg = process.argv.find((a) => a.startsWith('--only='));
+const only = onlyArg ? onlyArg.slice('--only='.length).split(',') : null;
+
 const node = (entry, outfile, extra = {}) => ({
   entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs',
   sourcemap: true, external, logLevel: 'warning', ...extra,
@@ -23,8 +27,10 @@ if (existsSync('webview/main.ts')) {
     target: 'es2022', format: 'esm', sourcemap: true, logLevel: 'warning' });
 }
 
+const selected = only ? targets.filter((t) => only.some((o) => t.outfile === `dist/${o}.js`)) : targets;
+
 if (watch) {
-  for (const t of targets) await (await esbuild.context(t)).watch();
+  for (const t of selected) await (await esbuild.context(t)).watch();
 } else {
-  await Promise.all(targets.map((t) => esbuild.build(t)));
+  await Promise.all(selected.map((t) => esbuild.build(t)));
 }

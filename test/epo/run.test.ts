@@ -47,13 +47,16 @@ test('run: selection per slot with replacement and ties to the incumbent; restar
   const h = result.history;
   assert.equal(h.countThrough(-1), 8, 'rows 0..7 are the initial members, in slot order');
   let prev = [0, 1, 2, 3, 4, 5, 6, 7];
+  let movedToKnown = 0;
   const restartLambdas: number[] = [];
   for (const e of events) {
     const children: number[] = [];
     for (let r = 0; r < h.size; r++) if (h.iteration(r) === e.iteration) children.push(r);
     assert.equal(children.length, e.evaluations);
-    const candidates = [...prev, ...children];
+    assert.ok(e.knownCandidates.every((r) => h.iteration(r) < e.iteration), 'known candidates were evaluated earlier');
+    const candidates = [...prev, ...children, ...e.knownCandidates];
     const rows = e.population.map((m) => m.row);
+    if (rows.some((r, j) => r !== prev[j] && e.knownCandidates.includes(r))) movedToKnown++;
     if (e.iteration > 0 && e.iteration % 10 === 0) {
       assert.ok(e.restart, `restart expected at ${e.iteration}`);
       const lr = e.restart.lambda;
@@ -75,6 +78,8 @@ test('run: selection per slot with replacement and ties to the incumbent; restar
   }
   assert.equal(result.stats.restarts, 3);
   assert.equal(new Set(restartLambdas).size, 3, 'λ_r is drawn anew each restart');
+  // A slot can move to a neighbour evaluated in an earlier iteration (drawn again, not re-scored).
+  assert.ok(movedToKnown > 0, 'some slot moved to an already-evaluated neighbour');
   // replacement: some iteration has a prompt in more than one slot outside restarts
   assert.ok(events.some((e) => !e.restart && new Set(e.population.map((m) => m.row)).size < 8));
 });

@@ -3,9 +3,11 @@ import type { Command } from 'commander';
 import { registerScore } from './score';
 import { registerGenerate } from './generate';
 import { registerDemoEngine } from './demo-engine';
+import { registerDream } from './dream';
 
 export function registerCommands(program: Command): void {
   registerScore(program);
   registerGenerate(program);
+  registerDream(program);
   registerDemoEngine(program);
 }

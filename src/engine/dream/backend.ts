@@ -7,11 +7,17 @@ import type { Tokenizer } from '../tokenizers/tokenizer';
 import { EngineSession, SessionOptions, TensorData } from '../runtime/ort';
 import { buildScoreGraph, buildTopKGraph, buildSaliencyGraph, DreamGraphSpec } from './graphs';
 
-/** Tokens EPO may propose: inside the tokenizer's vocabulary and not special/control tokens. */
+/** Text made only of control characters (tab and newline excepted), e.g. llama2.c's <0x03> byte token. */
+const CONTROL_ONLY = /^[\x00-\x08\x0B-\x1F\x7F]+$/;
+
+/**
+ * Tokens EPO may propose: inside the tokenizer's vocabulary (padded embedding rows are untrained)
+ * and neither special tokens nor tokens that decode to control characters.
+ */
 export function allowedTokens(tokenizer: Tokenizer, vocabRows: number): Uint8Array {
   const allowed = new Uint8Array(vocabRows);
   const limit = Math.min(vocabRows, tokenizer.vocabSize);
-  for (let v = 0; v < limit; v++) allowed[v] = tokenizer.specialIds.has(v) ? 0 : 1;
+  for (let v = 0; v < limit; v++) allowed[v] = tokenizer.specialIds.has(v) || CONTROL_ONLY.test(tokenizer.decode([v])) ? 0 : 1;
   return allowed;
 }
 

@@ -38,6 +38,11 @@ export class PromptCache {
     return this.evaluated.get(promptKey(ids)) ?? -1;
   }
 
+  /** History row of an evaluated prompt by key, or -1. */
+  rowOfKey(key: string): number {
+    return this.evaluated.get(key) ?? -1;
+  }
+
   has(key: string): boolean {
     return this.evaluated.has(key) || this.rejected.has(key);
   }

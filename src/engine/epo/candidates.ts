@@ -10,6 +10,12 @@
  *     the same prompt is not checked twice).
  * Each member gets up to MAX_DRAWS_PER_CHILD × r draws to find its r fresh children; whatever is
  * still missing after that (only when its neighbourhood is nearly exhausted) is `shortfall`.
+ *
+ * A drawn child that was evaluated in an earlier iteration costs no evaluation but still competes
+ * in this iteration's selection with its known values (`knownRows`): the reference code would have
+ * re-evaluated it as a child. Without this, a slot whose neighbourhood was explored before (e.g.
+ * after a restart copies one prompt into every slot) could never move to a better neighbour it had
+ * already seen, and a small vocabulary freezes the whole population.
  */
 import type { PromptCache } from './cache';
 import { promptKey } from './cache';
@@ -48,6 +54,8 @@ export interface ParentSpec {
 
 export interface Proposals {
   children: Int32Array[];
+  /** History rows of already-evaluated prompts drawn as children (distinct, in draw order). */
+  knownRows: number[];
   /** History row of each child's parent. */
   parents: number[];
   counts: ProposalCounts;
@@ -60,9 +68,14 @@ interface Ctx {
 }
 
 /** Returns false and counts the reason when `ids` may not be evaluated; else records it as pending. */
-function admit(ids: Int32Array, pending: Set<string>, ctx: Ctx, counts: ProposalCounts): boolean {
+function admit(ids: Int32Array, pending: Set<string>, ctx: Ctx, counts: ProposalCounts, known?: Set<number>): boolean {
   const key = promptKey(ids);
-  if (pending.has(key) || ctx.cache.has(key)) { counts.cacheHits++; return false; }
+  if (pending.has(key) || ctx.cache.has(key)) {
+    counts.cacheHits++;
+    const row = ctx.cache.rowOfKey(key);
+    if (row >= 0) known?.add(row);
+    return false;
+  }
   const verdict = ctx.checker.check(ids);
   if (verdict !== 'ok') {
     ctx.cache.addRejected(ids);
@@ -79,6 +92,7 @@ export function proposeChildren(parents: readonly ParentSpec[], r: number, k: nu
   const children: Int32Array[] = [];
   const parentRows: number[] = [];
   const pending = new Set<string>();
+  const known = new Set<number>();
   for (const p of parents) {
     const n = p.ids.length;
     if (p.topK.length !== n * k) throw new Error(`member at history row ${p.row} has ${p.topK.length} top-k ids, expected ${n}×${k}`);
@@ -89,14 +103,15 @@ export function proposeChildren(parents: readonly ParentSpec[], r: number, k: nu
       if (token === p.ids[pos]) { counts.sameAsParent++; continue; }
       const child = p.ids.slice();
       child[pos] = token;
-      if (!admit(child, pending, ctx, counts)) continue;
+      if (!admit(child, pending, ctx, counts, known)) continue;
       children.push(child);
       parentRows.push(p.row);
       accepted++;
     }
     counts.shortfall += r - accepted;
   }
-  return { children, parents: parentRows, counts };
+  const memberRows = new Set(parents.map((p) => p.row));
+  return { children, knownRows: [...known].filter((r) => !memberRows.has(r)), parents: parentRows, counts };
 }
 
 /** M distinct prompts of uniformly random allowed tokens that pass the prompt checks. */

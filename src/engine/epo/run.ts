@@ -156,7 +156,7 @@ export async function runEpo(
 
       // 4./5. selection or restart (no await from here to the end of the iteration: it is atomic)
       t0 = now();
-      const restart = select(state, it, childRows);
+      const restart = select(state, it, concatRows(childRows, Int32Array.from(proposals.knownRows)));
       timed('selectionMs', t0);
       state.nextIteration = it + 1;
       front = frontierRows(state.history, concatRows(front, childRows));
@@ -170,6 +170,7 @@ export async function runEpo(
         timings: tm,
         gradients: need.length,
         evaluations: childRows.length,
+        knownCandidates: proposals.knownRows,
         counts: proposals.counts,
         totals: { ...state.stats },
         bestFeatureXeBelow4: Number.isFinite(state.bestBelow4) ? state.bestBelow4 : null,
@@ -199,7 +200,7 @@ function concatRows(a: Int32Array, b: Int32Array): Int32Array {
   return out;
 }
 
-/** Updates the slots from this iteration's candidates (members in slot order, then children). */
+/** Updates the slots from this iteration's candidates (members in slot order, then children, then known rows). */
 function select(state: RunState, it: number, childRows: Int32Array): { lambda: number; row: number } | null {
   const m = state.slots.length;
   const rows = new Int32Array(m + childRows.length);

@@ -53,6 +53,8 @@ export interface EpoIterationEvent {
   gradients: number;
   /** Children evaluated this iteration. */
   evaluations: number;
+  /** History rows of children drawn again this iteration: already evaluated, they competed in selection at no cost. */
+  knownCandidates: number[];
   /** Proposal counters of this iteration (cache hits, rejections, …). */
   counts: ProposalCounts;
   totals: EpoStats;

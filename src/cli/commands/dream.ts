@@ -1,0 +1,143 @@
+/** `reverie dream`: run EPO on a feature, with a progress bar, a summary and an optional run file. */
+import type { Command } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { addModelOptions, loadModelForCli, sessionOptions, ModelCliOptions } from '../model-options';
+import { addEpoOptions, epoOverrides } from '../epo-options';
+import { dream, neuronFeature, logitFeature, PreparedFeature } from '../../engine/dream/dream';
+import { readRunFile, checkpointFromRun, writeRunFile, EpoIterationEvent, EpoResult } from '../../engine/epo';
+import type { LoadedModel } from '../../engine/models/load';
+import { resolveFileFeature } from '../feature-ref';
+
+interface DreamCliOptions extends ModelCliOptions {
+  neuron?: string;
+  logit?: string;
+  out?: string;
+  resume?: string;
+  json?: boolean;
+  history: boolean;
+  quiet?: boolean;
+}
+
+async function chooseFeature(model: LoadedModel, ref: string | undefined, o: DreamCliOptions): Promise<PreparedFeature> {
+  const given = [ref, o.neuron, o.logit].filter((x) => x !== undefined).length;
+  if (given !== 1) throw new Error('give exactly one feature: <file.ts>#<export>, --neuron LAYER.INDEX or --logit TOKEN');
+  if (o.neuron !== undefined) return neuronFeature(model, o.neuron);
+  if (o.logit !== undefined) return logitFeature(model, o.logit);
+  return resolveFileFeature(ref!, model);
+}
+
+function fmt(v: number | null): string {
+  return v === null ? '—' : v.toFixed(3);
+}
+
+function progress(o: DreamCliOptions, total: number): { update(e: EpoIterationEvent, itPerSec: number): void; stop(): void } {
+  if (o.quiet || o.json) return { update() {}, stop() {} };
+  if (!process.stderr.isTTY) {
+    // Logs and CI: one line every 10% instead of a redrawn bar.
+    let next = 0;
+    return {
+      update(e, rate) {
+        const done = e.iteration + 1;
+        if (done < next && done !== total) return;
+        next = done + Math.max(1, Math.round(total / 10));
+        process.stderr.write(`iteration ${done}/${total} · best f @XE<4 ${fmt(e.bestFeatureXeBelow4)} · @XE<6 ${fmt(e.bestFeatureXeBelow6)} · ${rate.toFixed(1)} it/s\n`);
+      },
+      stop() {},
+    };
+  }
+  const bar = new SingleBar({
+    stream: process.stderr, hideCursor: true, etaBuffer: 20,
+    format: 'dreaming {bar} {value}/{total} · best f @XE<4 {b4} · @XE<6 {b6} · {rate} it/s · ETA {eta_formatted}',
+  }, Presets.shades_classic);
+  bar.start(total, 0, { b4: '—', b6: '—', rate: '0.0' });
+  return {
+    update: (e, rate) => bar.update(e.iteration + 1, { b4: fmt(e.bestFeatureXeBelow4), b6: fmt(e.bestFeatureXeBelow6), rate: rate.toFixed(1) }),
+    stop: () => bar.stop(),
+  };
+}
+
+function summary(model: LoadedModel, feature: PreparedFeature, r: EpoResult, buildMs: number): string {
+  const lines = [
+    `${feature.info.name} on ${model.id}: ${r.iterationsDone} iterations${r.cancelled ? ' (cancelled)' : ''}, seed ${r.seed}`,
+    `best feature at XE < 4: ${fmt(r.bestFeatureXeBelow4)}   at XE < 6: ${fmt(r.bestFeatureXeBelow6)}`,
+    `${r.stats.evaluations} prompts evaluated, ${r.stats.gradients} gradients, ${r.frontier.length} on the frontier`,
+    `time ${(r.timings.totalMs / 1000).toFixed(2)} s (graphs ${(buildMs / 1000).toFixed(2)} s): gradient ${(r.timings.gradientMs / 1000).toFixed(2)} s, scoring ${(r.timings.scoringMs / 1000).toFixed(2)} s, proposal ${(r.timings.proposalMs / 1000).toFixed(2)} s, selection ${(r.timings.selectionMs / 1000).toFixed(2)} s`,
+    '',
+    'frontier (feature high, XE low):',
+    '  feature      XE   iter  prompt',
+  ];
+  const pts = [...r.frontier].sort((a, b) => a.xe - b.xe);
+  const step = Math.max(1, Math.ceil(pts.length / 12));
+  for (let i = 0; i < pts.length; i += step) {
+    const p = pts[i];
+    lines.push(`  ${p.feature.toFixed(3).padStart(7)} ${p.xe.toFixed(2).padStart(7)} ${String(p.iteration).padStart(6)}  ${JSON.stringify(p.text ?? model.tokenizer.decode(p.ids))}`);
+  }
+  lines.push('', 'final population:', '      λ  feature      XE  prompt');
+  for (const m of r.population) lines.push(`  ${m.lambda.toFixed(3).padStart(5)} ${m.feature.toFixed(3).padStart(8)} ${m.xe.toFixed(2).padStart(7)}  ${JSON.stringify(m.text)}`);
+  return lines.join('\n');
+}
+
+export function registerDream(program: Command): void {
+  const cmd = program.command('dream [feature]')
+    .description('dream prompts that maximise a feature while staying fluent (EPO); feature = <file.ts>#<export>')
+    .option('--neuron <L.N>', 'MLP neuron N of layer L (blocks.L.mlp.hook_post) at the last token')
+    .option('--logit <token>', 'the output logit of one token (its text is banned from prompts)')
+    .option('-o, --out <run.json>', 'write the run (config, model hashes, frontier, history, resume state)')
+    .option('--resume <run.json>', 'continue a saved run (same feature); --iterations extends it')
+    .option('--no-history', 'leave the full history out of --out (no replay or resume)')
+    .option('--json', 'print one JSON event per iteration and the result on stdout')
+    .option('-q, --quiet', 'no progress bar');
+  addEpoOptions(addModelOptions(cmd)).action(async (ref: string | undefined, o: DreamCliOptions) => {
+    const resumeRun = o.resume ? await readRunFile(o.resume) : undefined;
+    if (resumeRun && o.model === 'stories260K' && resumeRun.model.id !== o.model) o.model = resumeRun.model.id;
+    const model = await loadModelForCli(o);
+    const feature = await chooseFeature(model, ref, o);
+    if (resumeRun && resumeRun.feature.sourceHash !== feature.info.sourceHash) {
+      throw new Error(`${o.resume} was made for feature '${resumeRun.feature.name}', not '${feature.info.name}' (or its definition changed)`);
+    }
+    const overrides = epoOverrides(o as unknown as Record<string, unknown>);
+    const controller = new AbortController();
+    const onSigint = () => {
+      process.stderr.write('\ncancelling… (the run so far is kept)\n');
+      controller.abort();
+    };
+    process.once('SIGINT', onSigint);
+    let bar: ReturnType<typeof progress> | undefined;
+    let t0 = 0, startIt = 0;
+    const out = await dream({
+      model, feature, config: overrides, session: sessionOptions(o), signal: controller.signal,
+      resumeFrom: resumeRun ? checkpointFromRun(resumeRun, o.resume) : undefined,
+      onReady: ({ warnings, config }) => {
+        for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+        bar = progress(o, config.iterations);
+        t0 = performance.now();
+        startIt = resumeRun?.iterationsDone ?? 0;
+      },
+      onIteration: (e) => {
+        const rate = (e.iteration + 1 - startIt) / ((performance.now() - t0) / 1000);
+        bar?.update(e, rate);
+        if (o.json) {
+          console.log(JSON.stringify({
+            type: 'iteration', iteration: e.iteration, restart: e.restart, timings: e.timings, evaluations: e.evaluations,
+            counts: e.counts, bestFeatureXeBelow4: e.bestFeatureXeBelow4, bestFeatureXeBelow6: e.bestFeatureXeBelow6,
+            population: e.population.map((m) => ({ lambda: m.lambda, ids: m.ids, text: m.text, feature: m.feature, xe: m.xe, isNew: m.isNew })),
+          }));
+        }
+      },
+      onCheckpoint: o.out ? async () => { /* the run file below is the checkpoint */ } : undefined,
+    }).finally(() => {
+      bar?.stop();
+      process.off('SIGINT', onSigint);
+    });
+    const { result } = out;
+    if (o.out) await writeRunFile(o.out, out.runFile({ includeHistory: o.history, includeResume: o.history }));
+    if (o.json) {
+      console.log(JSON.stringify({ type: 'result', model: model.id, feature: feature.info, iterationsDone: result.iterationsDone, cancelled: result.cancelled,
+        bestFeatureXeBelow4: result.bestFeatureXeBelow4, bestFeatureXeBelow6: result.bestFeatureXeBelow6, timings: result.timings, stats: result.stats,
+        frontier: result.frontier.map((p) => ({ ids: p.ids, text: p.text, feature: p.feature, xe: p.xe, iteration: p.iteration })) }));
+    } else {
+      console.log(summary(model, feature, result, out.buildMs));
+      if (o.out) console.log(`\nwrote ${o.out}`);
+    }
+  });
+}

@@ -1,0 +1,104 @@
+/**
+ * A dream end to end: model + feature + EPO config → sessions → runEpo → result and run file.
+ * The CLI calls it in-process; the VS Code extension calls it inside a worker thread.
+ */
+import { createHash } from 'node:crypto';
+import type { LoadedModel } from '../models/load';
+import type { FeatureFn } from '../features/feature';
+import { runEpo, resolveConfig, makeRunFile, EpoConfig, EpoResult, RunFile, RunFileOptions, RunEpoOptions, RunFeatureInfo } from '../epo';
+import type { SessionOptions } from '../runtime/ort';
+import { OrtDreamBackend, allowedTokens } from './backend';
+import { neuron, logitOf } from '../features/builtins';
+
+/** A feature ready to dream: its graph function, identity for run files, and its EPO defaults. */
+export interface PreparedFeature {
+  fn: FeatureFn;
+  info: RunFeatureInfo;
+  /** Text the prompt may not contain (e.g. the target of a logit feature). */
+  bannedText?: string[];
+  /** The feature's own EPO overrides (a feature file's `epo`, `seqLen`); the caller's options win. */
+  epo?: Partial<EpoConfig>;
+}
+
+const hashOf = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** `--neuron L.N`: MLP neuron N of layer L at the last token. */
+export function neuronFeature(model: LoadedModel, spec: string): PreparedFeature {
+  const m = /^(\d+)\.(\d+)$/.exec(spec.trim());
+  if (!m) throw new Error(`--neuron expects LAYER.INDEX, e.g. 2.17; got '${spec}'`);
+  const [layer, index] = [Number(m[1]), Number(m[2])];
+  const { numLayers, intermediateSize } = model.arch;
+  if (layer >= numLayers) throw new Error(`layer ${layer} does not exist: ${model.name} has layers 0–${numLayers - 1}`);
+  if (index >= intermediateSize) throw new Error(`neuron ${index} does not exist: ${model.name} has ${intermediateSize} MLP neurons per layer (0–${intermediateSize - 1})`);
+  const name = `neuron ${layer}.${index}`;
+  return { fn: neuron(layer, index), info: { name, description: `blocks.${layer}.mlp.hook_post[${index}] at the last token`, sourceHash: hashOf(`builtin:${name}`) } };
+}
+
+/** `--logit " dog"`: the logit of one token at the last position; the token's text is banned. */
+export function logitFeature(model: LoadedModel, text: string): PreparedFeature {
+  const ids = model.tokenizer.encode(text);
+  if (ids.length !== 1) {
+    const pieces = ids.map((i) => JSON.stringify(model.tokenizer.tokenText(i))).join(' ');
+    throw new Error(`${JSON.stringify(text)} is ${ids.length} tokens for ${model.name}: ${pieces} — give a single token`);
+  }
+  const name = `logit ${JSON.stringify(model.tokenizer.tokenText(ids[0]))}`;
+  const banned = text.trim();
+  return {
+    fn: logitOf(ids[0]),
+    info: { name, description: `logit of token ${ids[0]} at the last position`, sourceHash: hashOf(`builtin:logit:${ids[0]}`) },
+    bannedText: banned ? [banned] : [],
+  };
+}
+
+export interface DreamOptions extends Pick<RunEpoOptions, 'onIteration' | 'signal' | 'resumeFrom' | 'onCheckpoint' | 'checkpointPath'> {
+  model: LoadedModel;
+  feature: PreparedFeature;
+  /** The user's explicit EPO options (only those given: a resume refuses changed trajectory fields). */
+  config?: Partial<EpoConfig>;
+  session?: SessionOptions;
+  /** Called once the graphs are built and the sessions are ready (before iteration 0). */
+  onReady?: (info: { warnings: string[]; buildMs: number; config: EpoConfig }) => void;
+}
+
+export interface DreamOutcome {
+  result: EpoResult;
+  warnings: string[];
+  buildMs: number;
+  runFile(opts?: RunFileOptions): RunFile;
+}
+
+/** Merges feature defaults under the user's options; banned text accumulates. */
+export function dreamConfig(feature: PreparedFeature, user: Partial<EpoConfig> = {}): Partial<EpoConfig> {
+  const merged: Partial<EpoConfig> = { ...feature.epo, ...user };
+  const banned = [...(feature.bannedText ?? []), ...(feature.epo?.bannedText ?? []), ...(user.bannedText ?? [])];
+  if (banned.length) merged.bannedText = [...new Set(banned)];
+  return merged;
+}
+
+export async function dream(o: DreamOptions): Promise<DreamOutcome> {
+  const partial = o.resumeFrom ? { ...o.resumeFrom.config, ...(o.config ?? {}) } : dreamConfig(o.feature, o.config);
+  const config = resolveConfig(partial);
+  const { model } = o;
+  const t = model.tokenizer;
+  const t0 = performance.now();
+  const backend = new OrtDreamBackend(
+    { model: { name: model.name, arch: model.arch, weights: model.weights }, feature: o.feature.fn, n: config.seqLen, bosId: t.addsBos ? t.bosId : undefined },
+    allowedTokens(t, model.arch.vocabSize),
+    o.session,
+  );
+  try {
+    const allowedCount = backend.allowed.reduce((s, v) => s + v, 0);
+    await backend.warmUp(Math.min(config.topK, allowedCount));
+    const buildMs = performance.now() - t0;
+    o.onReady?.({ warnings: backend.warnings, buildMs, config });
+    const result = await runEpo(backend, t, partial, {
+      onIteration: o.onIteration, signal: o.signal, resumeFrom: o.resumeFrom, onCheckpoint: o.onCheckpoint, checkpointPath: o.checkpointPath,
+    });
+    return {
+      result, warnings: backend.warnings, buildMs,
+      runFile: (opts) => makeRunFile(result, { model: { id: model.id, files: model.files }, feature: o.feature.info }, opts),
+    };
+  } finally {
+    await backend.dispose();
+  }
+}
