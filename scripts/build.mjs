@@ -22,6 +22,7 @@ const targets = [
   node('bench/main.ts', 'dist/bench.js'),
 ];
 if (existsSync('src/extension/extension.ts')) targets.push(node('src/extension/extension.ts', 'dist/extension.js'));
+if (existsSync('src/engine/dream/dream-worker.ts')) targets.push(node('src/engine/dream/dream-worker.ts', 'dist/dream-worker.js'));
 if (existsSync('webview/main.ts')) {
   targets.push({ entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', bundle: true, platform: 'browser',
     target: 'es2022', format: 'esm', sourcemap: true, logLevel: 'warning' });
