@@ -1,8 +1,9 @@
 /** `npm run bench [name...]`: runs the named benchmarks (all by default) and prints numbers. */
 import { benchEngine } from './engine';
 import { benchModels } from './models';
+import { benchEpo, benchEpoNeurons } from './epo';
 
-const benches: Record<string, () => Promise<void>> = { engine: benchEngine, models: benchModels };
+const benches: Record<string, () => Promise<void>> = { engine: benchEngine, models: benchModels, epo: benchEpo, 'epo-neurons': benchEpoNeurons };
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2);

@@ -5,7 +5,7 @@ import * as esbuild from 'esbuild';
 import { existsSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
-const external = ['vscode', 'onnxruntime-node', 'sharp', '@huggingface/transformers', 'typescript'];
+const external = ['vscode', 'onnxruntime-node', 'sharp', '@huggingface/transformers', 'esbuild'];
 
 // `--only cli,worker` builds just the named bundles (by output file name).
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));

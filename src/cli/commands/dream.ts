@@ -6,7 +6,8 @@ import { addEpoOptions, epoOverrides } from '../epo-options';
 import { dream, neuronFeature, logitFeature, PreparedFeature } from '../../engine/dream/dream';
 import { readRunFile, checkpointFromRun, writeRunFile, EpoIterationEvent, EpoResult } from '../../engine/epo';
 import type { LoadedModel } from '../../engine/models/load';
-import { resolveFileFeature } from '../feature-ref';
+import { loadFileFeatureRef, prepareFileFeatureRef } from '../feature-ref';
+import type { LoadedFeature } from '../../engine/features';
 
 interface DreamCliOptions extends ModelCliOptions {
   neuron?: string;
@@ -18,12 +19,10 @@ interface DreamCliOptions extends ModelCliOptions {
   quiet?: boolean;
 }
 
-async function chooseFeature(model: LoadedModel, ref: string | undefined, o: DreamCliOptions): Promise<PreparedFeature> {
-  const given = [ref, o.neuron, o.logit].filter((x) => x !== undefined).length;
-  if (given !== 1) throw new Error('give exactly one feature: <file.ts>#<export>, --neuron LAYER.INDEX or --logit TOKEN');
+async function chooseFeature(model: LoadedModel, fileFeature: LoadedFeature | undefined, o: DreamCliOptions): Promise<PreparedFeature> {
   if (o.neuron !== undefined) return neuronFeature(model, o.neuron);
   if (o.logit !== undefined) return logitFeature(model, o.logit);
-  return resolveFileFeature(ref!, model);
+  return prepareFileFeatureRef(fileFeature!, model);
 }
 
 function fmt(v: number | null): string {
@@ -88,10 +87,15 @@ export function registerDream(program: Command): void {
     .option('--json', 'print one JSON event per iteration and the result on stdout')
     .option('-q, --quiet', 'no progress bar');
   addEpoOptions(addModelOptions(cmd)).action(async (ref: string | undefined, o: DreamCliOptions) => {
+    if ([ref, o.neuron, o.logit].filter((x) => x !== undefined).length !== 1) {
+      throw new Error('give exactly one feature: <file.ts>#<export>, --neuron LAYER.INDEX or --logit TOKEN');
+    }
     const resumeRun = o.resume ? await readRunFile(o.resume) : undefined;
-    if (resumeRun && o.model === 'stories260K' && resumeRun.model.id !== o.model) o.model = resumeRun.model.id;
+    const fileFeature = ref !== undefined ? await loadFileFeatureRef(ref) : undefined;
+    // The model: --model when given, else the run being resumed, else the feature file's.
+    if (cmd.getOptionValueSource('model') !== 'cli') o.model = resumeRun?.model.id ?? fileFeature?.model ?? o.model;
     const model = await loadModelForCli(o);
-    const feature = await chooseFeature(model, ref, o);
+    const feature = await chooseFeature(model, fileFeature, o);
     if (resumeRun && resumeRun.feature.sourceHash !== feature.info.sourceHash) {
       throw new Error(`${o.resume} was made for feature '${resumeRun.feature.name}', not '${feature.info.name}' (or its definition changed)`);
     }

@@ -4,10 +4,12 @@ import { registerScore } from './score';
 import { registerGenerate } from './generate';
 import { registerDemoEngine } from './demo-engine';
 import { registerDream } from './dream';
+import { registerAttribute } from './attribute';
 
 export function registerCommands(program: Command): void {
   registerScore(program);
   registerGenerate(program);
   registerDream(program);
+  registerAttribute(program);
   registerDemoEngine(program);
 }

@@ -75,17 +75,23 @@ export function dreamConfig(feature: PreparedFeature, user: Partial<EpoConfig> =
   return merged;
 }
 
+/** The ONNX backend for prompts of length n (BOS prefixed when the tokenizer asks for it). */
+export function dreamBackend(model: LoadedModel, fn: FeatureFn, n: number, session?: SessionOptions): OrtDreamBackend {
+  const t = model.tokenizer;
+  return new OrtDreamBackend(
+    { model: { name: model.name, arch: model.arch, weights: model.weights }, feature: fn, n, bosId: t.addsBos ? t.bosId : undefined },
+    allowedTokens(t, model.arch.vocabSize),
+    session,
+  );
+}
+
 export async function dream(o: DreamOptions): Promise<DreamOutcome> {
   const partial = o.resumeFrom ? { ...o.resumeFrom.config, ...(o.config ?? {}) } : dreamConfig(o.feature, o.config);
   const config = resolveConfig(partial);
   const { model } = o;
   const t = model.tokenizer;
   const t0 = performance.now();
-  const backend = new OrtDreamBackend(
-    { model: { name: model.name, arch: model.arch, weights: model.weights }, feature: o.feature.fn, n: config.seqLen, bosId: t.addsBos ? t.bosId : undefined },
-    allowedTokens(t, model.arch.vocabSize),
-    o.session,
-  );
+  const backend = dreamBackend(model, o.feature.fn, config.seqLen, o.session);
   try {
     const allowedCount = backend.allowed.reduce((s, v) => s + v, 0);
     await backend.warmUp(Math.min(config.topK, allowedCount));

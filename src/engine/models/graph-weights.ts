@@ -12,6 +12,20 @@ export class MissingWeightError extends Error {
   }
 }
 
+/**
+ * JS-side derived tensors (transposes, fused-projection parts) per weight map, shared by every
+ * graph built from it: a dream builds three graphs, and each would otherwise hold its own copy.
+ */
+const derivedCache = new WeakMap<WeightMap, Map<string, { data: Float32Array; shape: number[] }>>();
+
+function sharedDerived(weights: WeightMap, key: string, make: () => { data: Float32Array; shape: number[] }): { data: Float32Array; shape: number[] } {
+  let m = derivedCache.get(weights);
+  if (!m) derivedCache.set(weights, (m = new Map()));
+  let v = m.get(key);
+  if (!v) m.set(key, (v = make()));
+  return v;
+}
+
 export class GraphWeights {
   private readonly cache = new Map<string, SymTensor>();
   constructor(readonly graph: Graph, readonly weights: WeightMap, readonly modelName: string) {}
@@ -44,24 +58,20 @@ export class GraphWeights {
    * pre-pack (PyTorch Linear stores [out, in]; x @ Wᵀ needs [in, out]).
    */
   transposed(name: string, shape: [number, number]): SymTensor {
-    const key = `${name}ᵀ`;
-    let t = this.cache.get(key);
-    if (!t) {
+    return this.derived(`${name}ᵀ`, () => {
       const [rows, cols] = shape;
       const src = this.raw(name, shape).data;
       const out = new Float32Array(rows * cols);
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = src[r * cols + c];
-      t = this.graph.constant(out, [cols, rows]);
-      this.cache.set(key, t);
-    }
-    return t;
+      return { data: out, shape: [cols, rows] };
+    });
   }
 
   /** A constant computed in JS from stored tensors (e.g. one part of a fused projection), cached by key. */
   derived(key: string, make: () => { data: Float32Array; shape: number[] }): SymTensor {
     let t = this.cache.get(key);
     if (!t) {
-      const { data, shape } = make();
+      const { data, shape } = sharedDerived(this.weights, key, make);
       t = this.graph.constant(data, shape);
       this.cache.set(key, t);
     }
