@@ -5,7 +5,10 @@ import * as esbuild from 'esbuild';
 import { existsSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
-const external = ['vscode', 'onnxruntime-node', 'sharp', '@huggingface/transformers', 'esbuild'];
+// Native or binary-running packages stay in node_modules (the .vsix ships them in dist/node_modules);
+// @huggingface/transformers is bundled, with its image and browser runtimes replaced by a shim.
+const external = ['vscode', 'onnxruntime-node', 'esbuild'];
+const alias = { sharp: './scripts/shims/unavailable.cjs', 'onnxruntime-web': './scripts/shims/unavailable.cjs' };
 
 // `--only cli,worker` builds just the named bundles (by output file name).
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
@@ -13,7 +16,7 @@ const only = onlyArg ? onlyArg.slice('--only='.length).split(',') : null;
 
 const node = (entry, outfile, extra = {}) => ({
   entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs',
-  sourcemap: true, external, logLevel: 'warning', ...extra,
+  sourcemap: true, external, alias, logLevel: 'warning', ...extra,
 });
 
 const targets = [
