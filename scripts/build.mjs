@@ -2,7 +2,7 @@
 // `vscode` is provided by the host; onnxruntime-node ships a native binary, so it stays in
 // node_modules and is resolved at run time.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 // Native or binary-running packages stay in node_modules (the .vsix ships them in dist/node_modules);
@@ -26,15 +26,21 @@ const targets = [
 ];
 if (existsSync('src/extension/extension.ts')) targets.push(node('src/extension/extension.ts', 'dist/extension.js'));
 if (existsSync('src/engine/dream/dream-worker.ts')) targets.push(node('src/engine/dream/dream-worker.ts', 'dist/dream-worker.js'));
+// The `reverie` module feature files import: evaluated inside their sandbox, so it is platform-neutral.
+targets.push({ entryPoints: ['src/reverie-api/runtime.ts'], outfile: 'dist/reverie-runtime.js', bundle: true,
+  platform: 'neutral', target: 'es2022', format: 'iife', logLevel: 'warning' });
 if (existsSync('webview/main.ts')) {
   targets.push({ entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', bundle: true, platform: 'browser',
     target: 'es2022', format: 'esm', sourcemap: true, logLevel: 'warning' });
 }
 
-const selected = only ? targets.filter((t) => only.some((o) => t.outfile === `dist/${o}.js`)) : targets;
+// Feature files need the runtime wherever the engine runs, so it is always built.
+const selected = only ? targets.filter((t) => t.outfile === 'dist/reverie-runtime.js' || only.some((o) => t.outfile === `dist/${o}.js`)) : targets;
 
 if (watch) {
   for (const t of selected) await (await esbuild.context(t)).watch();
 } else {
   await Promise.all(selected.map((t) => esbuild.build(t)));
 }
+mkdirSync('dist', { recursive: true });
+copyFileSync('src/reverie-api/reverie.d.ts', 'dist/reverie.d.ts');

@@ -28,7 +28,7 @@ export function registerAttribute(program: Command): void {
       if ([ref, o.neuron, o.logit].filter((x) => x !== undefined).length !== 1) throw new Error('give exactly one feature: <file.ts>#<export>, --neuron or --logit');
       if ((o.text === undefined) === (o.ids === undefined)) throw new Error('give exactly one of --text or --ids');
       const fileFeature = ref !== undefined ? await loadFileFeatureRef(ref) : undefined;
-      if (fileFeature && cmd.getOptionValueSource('model') !== 'cli') o.model = fileFeature.model;
+      if (fileFeature && cmd.getOptionValueSource('model') !== 'cli') o.model = fileFeature.modelRef;
       const model = await loadModelForCli(o);
       const feature: PreparedFeature = o.neuron !== undefined ? neuronFeature(model, o.neuron)
         : o.logit !== undefined ? logitFeature(model, o.logit) : await prepareFileFeatureRef(fileFeature!, model);

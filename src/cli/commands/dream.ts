@@ -93,7 +93,7 @@ export function registerDream(program: Command): void {
     const resumeRun = o.resume ? await readRunFile(o.resume) : undefined;
     const fileFeature = ref !== undefined ? await loadFileFeatureRef(ref) : undefined;
     // The model: --model when given, else the run being resumed, else the feature file's.
-    if (cmd.getOptionValueSource('model') !== 'cli') o.model = resumeRun?.model.id ?? fileFeature?.model ?? o.model;
+    if (cmd.getOptionValueSource('model') !== 'cli') o.model = resumeRun?.model.id ?? fileFeature?.modelRef ?? o.model;
     const model = await loadModelForCli(o);
     const feature = await chooseFeature(model, fileFeature, o);
     if (resumeRun && resumeRun.feature.sourceHash !== feature.info.sourceHash) {

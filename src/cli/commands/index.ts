@@ -5,11 +5,13 @@ import { registerGenerate } from './generate';
 import { registerDemoEngine } from './demo-engine';
 import { registerDream } from './dream';
 import { registerAttribute } from './attribute';
+import { registerList } from './list';
 
 export function registerCommands(program: Command): void {
   registerScore(program);
   registerGenerate(program);
   registerDream(program);
   registerAttribute(program);
+  registerList(program);
   registerDemoEngine(program);
 }

@@ -19,11 +19,19 @@ interface ListedFeature {
   description?: string;
 }
 
-interface ListOptions {
+export interface ListOptions {
   json?: boolean;
+  /** false with --no-eval. */
   eval: boolean;
   root?: string;
+  /** Milliseconds, as typed. */
   timeout: string;
+}
+
+/** Where `list` writes (process streams from the CLI; strings in tests). */
+export interface ListOutput {
+  out(text: string): void;
+  err(text: string): void;
 }
 
 function table(rows: ListedFeature[]): string {
@@ -32,7 +40,8 @@ function table(rows: ListedFeature[]): string {
   return cells.map((row) => row.map((v, c) => v.padEnd(widths[c])).join('  ').trimEnd()).join('\n');
 }
 
-async function list(file: string, opts: ListOptions): Promise<void> {
+/** Prints the features of `file`; returns the exit code (1 when the file has errors). */
+export async function listFeatures(file: string, opts: ListOptions, io: ListOutput): Promise<number> {
   const path = resolve(file);
   const root = resolve(opts.root ?? (isInside(process.cwd(), path) ? process.cwd() : dirname(path)));
   let features: ListedFeature[];
@@ -47,15 +56,15 @@ async function list(file: string, opts: ListOptions): Promise<void> {
     for (const d of r.diagnostics) problems.push({ file: d.file, line: d.line, column: d.column, severity: d.severity, message: d.message, feature: d.featureName });
   }
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ file: path, features, diagnostics: problems }, null, 2)}\n`);
+    io.out(`${JSON.stringify({ file: path, features, diagnostics: problems }, null, 2)}\n`);
   } else {
-    if (features.length) process.stdout.write(`${table(features)}\n`);
-    else process.stdout.write(`no features exported by ${relative(process.cwd(), path) || path}\n`);
+    if (features.length) io.out(`${table(features)}\n`);
+    else io.out(`no features exported by ${relative(process.cwd(), path) || path}\n`);
     for (const p of problems) {
-      process.stderr.write(`${relative(process.cwd(), p.file) || p.file}:${p.line}:${p.column}: ${p.severity}: ${p.feature ? `feature '${p.feature}': ` : ''}${p.message}\n`);
+      io.err(`${relative(process.cwd(), p.file) || p.file}:${p.line}:${p.column}: ${p.severity}: ${p.feature ? `feature '${p.feature}': ` : ''}${p.message}\n`);
     }
   }
-  if (problems.some((p) => p.severity === 'error')) process.exitCode = 1;
+  return problems.some((p) => p.severity === 'error') ? 1 : 0;
 }
 
 export function registerList(program: Command): void {
@@ -67,5 +76,8 @@ export function registerList(program: Command): void {
     .option('--no-eval', 'only parse the file (names and models given as literals; no errors checked)')
     .option('--root <dir>', 'workspace root the file may read inside (default: the current folder, or the file\'s folder)')
     .option('--timeout <ms>', 'time limit for the file\'s top-level code', '2000')
-    .action((file: string, opts: ListOptions) => list(file, opts));
+    .action(async (file: string, opts: ListOptions) => {
+      const code = await listFeatures(file, opts, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
+      if (code) process.exitCode = code;
+    });
 }

@@ -1,0 +1,107 @@
+/**
+ * Sparse autoencoders in SAELens's on-disk format: a folder with `cfg.json` and
+ * `sae_weights.safetensors` (W_enc [d_in, d_sae], b_enc [d_sae], W_dec [d_sae, d_in],
+ * b_dec [d_in]; `threshold` [d_sae] for JumpReLU SAEs). Latent i of activation x is
+ *   act((x − b_dec)·W_enc[:, i] + b_enc[i])
+ * (without − b_dec when cfg says apply_b_dec_to_input: false); act is relu, or JumpReLU
+ * (pre · [pre > threshold_i]). Top-k and gated SAEs are refused: their latents are not a
+ * function of one column.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readSafetensorsFile } from '../models/safetensors';
+import type { WeightMap } from '../models/weights';
+
+export const SAE_CONFIG = 'cfg.json';
+export const SAE_WEIGHTS = 'sae_weights.safetensors';
+
+export interface Sae {
+  dir: string;
+  hookName: string;
+  dIn: number;
+  dSae: number;
+  applyBDecToInput: boolean;
+  activation: 'relu' | 'jumprelu';
+  weights: WeightMap;
+}
+
+/** The encoder of one latent, which is all a feature needs. */
+export interface SaeLatentEncoder {
+  hook: string;
+  wEnc: number[];
+  bEnc: number;
+  bDec: number[] | null;
+  activation: 'relu' | 'jumprelu' | 'none';
+  threshold?: number;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v ? v : undefined;
+}
+
+export async function readSae(dir: string, ref: string): Promise<Sae> {
+  const what = `SAE '${ref}'`;
+  let cfg: Record<string, unknown>;
+  try {
+    cfg = JSON.parse(await readFile(join(dir, SAE_CONFIG), 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`${what}: ${code === 'ENOENT' || code === 'ENOTDIR' ? `no ${SAE_CONFIG} in ${dir} (an SAELens SAE is a folder with ${SAE_CONFIG} and ${SAE_WEIGHTS})` : `cannot read ${SAE_CONFIG} (${(e as Error).message})`}`);
+  }
+  if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) throw new Error(`${what}: ${SAE_CONFIG} must hold a JSON object`);
+  const meta = (typeof cfg.metadata === 'object' && cfg.metadata !== null ? cfg.metadata : {}) as Record<string, unknown>;
+  const hookName = str(cfg.hook_name) ?? str(cfg.hook_point) ?? str(meta.hook_name);
+  if (!hookName) throw new Error(`${what}: ${SAE_CONFIG} names no hook (expected "hook_name", or "hook_point" in older SAELens configs)`);
+  if (cfg.hook_head_index !== undefined && cfg.hook_head_index !== null) throw new Error(`${what}: SAEs on one attention head (hook_head_index) are not supported`);
+  const norm = cfg.normalize_activations;
+  if (norm !== undefined && norm !== null && norm !== 'none') {
+    throw new Error(`${what}: normalize_activations '${String(norm)}' is not supported (only 'none'): the scale depends on the training data`);
+  }
+  const kind = (str(cfg.architecture) ?? str(cfg.activation_fn_str) ?? str(cfg.activation_fn) ?? 'relu').toLowerCase();
+  const activation = kind === 'standard' || kind === 'relu' ? 'relu' : kind === 'jumprelu' ? 'jumprelu' : undefined;
+  if (!activation) throw new Error(`${what}: '${kind}' SAEs are not supported (only standard ReLU and JumpReLU)`);
+
+  let weights: WeightMap;
+  try {
+    ({ weights } = await readSafetensorsFile(join(dir, SAE_WEIGHTS)));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`${what}: ${code === 'ENOENT' ? `no ${SAE_WEIGHTS} in ${dir}` : (e as Error).message}`);
+  }
+  const shapeOf = (name: string): number[] => {
+    const w = weights.get(name);
+    if (!w) throw new Error(`${what}: ${SAE_WEIGHTS} has no '${name}' (it has ${[...weights.keys()].join(', ')})`);
+    return w.shape;
+  };
+  const enc = shapeOf('W_enc');
+  if (enc.length !== 2) throw new Error(`${what}: W_enc must be [d_in, d_sae], got [${enc.join(', ')}]`);
+  const [dIn, dSae] = enc;
+  const expect = (name: string, shape: number[]) => {
+    const s = shapeOf(name);
+    if (s.join() !== shape.join()) throw new Error(`${what}: ${name} is [${s.join(', ')}], expected [${shape.join(', ')}] for W_enc [${dIn}, ${dSae}]`);
+  };
+  expect('b_enc', [dSae]);
+  expect('W_dec', [dSae, dIn]);
+  expect('b_dec', [dIn]);
+  if (activation === 'jumprelu') expect('threshold', [dSae]);
+  for (const [key, size] of [['d_in', dIn], ['d_sae', dSae]] as const) {
+    if (cfg[key] !== undefined && cfg[key] !== size) throw new Error(`${what}: ${SAE_CONFIG} says ${key} = ${String(cfg[key])} but W_enc is [${dIn}, ${dSae}]`);
+  }
+  return { dir, hookName, dIn, dSae, applyBDecToInput: cfg.apply_b_dec_to_input !== false, activation, weights };
+}
+
+export function latentEncoder(sae: Sae, index: number, preActivation: boolean, ref: string): SaeLatentEncoder {
+  if (!Number.isInteger(index) || index < 0 || index >= sae.dSae) {
+    throw new Error(`latent ${index} does not exist: SAE '${ref}' has ${sae.dSae} latents (0–${sae.dSae - 1})`);
+  }
+  const W = sae.weights.get('W_enc')!.data;
+  const wEnc = Array.from({ length: sae.dIn }, (_, r) => W[r * sae.dSae + index]);
+  return {
+    hook: sae.hookName,
+    wEnc,
+    bEnc: sae.weights.get('b_enc')!.data[index],
+    bDec: sae.applyBDecToInput ? Array.from(sae.weights.get('b_dec')!.data) : null,
+    activation: preActivation ? 'none' : sae.activation,
+    threshold: sae.activation === 'jumprelu' ? sae.weights.get('threshold')!.data[index] : undefined,
+  };
+}
