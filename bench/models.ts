@@ -14,7 +14,7 @@ import { median, timeRuns } from './timing';
 
 export const PYTHIA_70M_SHAPE: NeoxArch = {
   family: 'neox', hiddenSize: 512, intermediateSize: 2048, numLayers: 6, numHeads: 8, headDim: 64, vocabSize: 50304,
-  maxPositions: 2048, layerNormEps: 1e-5, rotaryDim: 16, ropeTheta: 10000, parallelResidual: true, hiddenAct: 'gelu', tiedEmbeddings: false,
+  maxPositions: 2048, layerNormEps: 1e-5, rotaryPct: 0.25, rotaryDim: 16, ropeTheta: 10000, parallelResidual: true, hiddenAct: 'gelu', tiedEmbeddings: false,
 };
 
 /** Random weights for a NeoX architecture (N(0, 0.02) matrices, LayerNorm weights 1). */

@@ -19,17 +19,7 @@ export type SaeGrads = Pick<SaeParams, 'W_enc' | 'b_enc' | 'W_dec' | 'b_dec'>;
 
 const KEYS = ['W_enc', 'b_enc', 'W_dec', 'b_dec'] as const;
 
-/** A uniform [0, 1) generator (mulberry32) for reproducible initialisation and shuffling. */
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../src/engine/util/random';
 
 export function normalizeDecoderRows(p: SaeParams): void {
   for (let i = 0; i < p.dSae; i++) {

@@ -1,4 +1,5 @@
 /** Shared set-up for feature tests: the bundled model, scratch workspaces, graph runs. */
+import { mulberry32 } from '../../src/engine/util/random';
 import { mkdtempSync, mkdirSync, writeFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -95,13 +96,4 @@ export function row(t: { dims: number[]; data: Float32Array }, ...idx: number[])
 }
 
 /** A deterministic PRNG in [0, 1). */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = mulberry32;

@@ -3,21 +3,13 @@
  * of sum(y · seed) is compared with central differences of the same forward graph, evaluated by
  * the same ORT session (so the check covers the VJPs, not the forward kernels).
  */
+import { mulberry32 } from '../../src/engine/util/random';
 import assert from 'node:assert/strict';
 import { Graph, SymTensor, grad, toOnnx, DType, TypedArray, numel, mul, reduceSum } from '../../src/engine/graph';
 import { EngineSession, TensorData } from '../../src/engine/runtime/ort';
 
 /** A small deterministic PRNG (mulberry32), so every test sees the same "random" inputs. */
-export function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const mulberry = mulberry32;
 
 /** Standard normal samples (Box–Muller). */
 export function randn(rand: () => number, n: number, scale = 1): number[] {

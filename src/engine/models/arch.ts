@@ -5,53 +5,13 @@
 import type { SymTensor } from '../graph';
 import type { Family, HookSet } from './hooks';
 import type { GraphWeights } from './graph-weights';
+import type { LlamaConfig } from './llama2c';
+import type { NeoxConfig, Gpt2Config } from './hf-config';
 
-export interface LlamaArch {
-  family: 'llama';
-  hiddenSize: number;
-  intermediateSize: number;
-  numLayers: number;
-  numHeads: number;
-  numKvHeads: number;
-  headDim: number;
-  vocabSize: number;
-  maxPositions: number;
-  rmsNormEps: number;
-  ropeTheta: number;
-  /** llama2.c rotates adjacent dims (2i, 2i+1); Hugging Face pairs i with i + d/2. */
-  ropePairing: 'adjacent' | 'half';
-  tiedEmbeddings: boolean;
-}
-
-export interface NeoxArch {
-  family: 'neox';
-  hiddenSize: number;
-  intermediateSize: number;
-  numLayers: number;
-  numHeads: number;
-  headDim: number;
-  vocabSize: number;
-  maxPositions: number;
-  layerNormEps: number;
-  rotaryDim: number;
-  ropeTheta: number;
-  parallelResidual: boolean;
-  hiddenAct: string;
-  tiedEmbeddings: boolean;
-}
-
-export interface Gpt2Arch {
-  family: 'gpt2';
-  hiddenSize: number;
-  intermediateSize: number;
-  numLayers: number;
-  numHeads: number;
-  headDim: number;
-  vocabSize: number;
-  maxPositions: number;
-  layerNormEps: number;
-  hiddenAct: string;
-}
+/** The three families' hyper-parameters, as the loaders report them (llama2.c and config.json). */
+export type LlamaArch = { family: 'llama' } & LlamaConfig;
+export type NeoxArch = { family: 'neox' } & NeoxConfig;
+export type Gpt2Arch = { family: 'gpt2' } & Gpt2Config;
 
 export type Arch = LlamaArch | NeoxArch | Gpt2Arch;
 
