@@ -42,5 +42,7 @@ if (watch) {
 } else {
   await Promise.all(selected.map((t) => esbuild.build(t)));
 }
-mkdirSync('dist', { recursive: true });
+mkdirSync('dist/codicons', { recursive: true });
 copyFileSync('src/reverie-api/reverie.d.ts', 'dist/reverie.d.ts');
+// The panel's icon font, served from the extension's own files (the webview loads nothing remote).
+for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/codicons/${f}`);

@@ -1,6 +1,6 @@
 /** Features from TypeScript feature files, made ready to dream. */
 import { createHash } from 'node:crypto';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { loadFeatureFile, compileFeature, FeatureError, LoadedFeature, CompiledFeature } from '../features';
 import type { LoadedModel } from '../models/load';
@@ -58,7 +58,7 @@ export async function prepareLoadedFeature(feature: LoadedFeature, model: Loaded
   const sourceHash = createHash('sha256').update(JSON.stringify({ model: feature.model, spec: compiled.spec })).digest('hex');
   return {
     fn: compiled.fn,
-    info: { name: feature.name, description: feature.description ?? `${feature.exportName} in ${feature.file}`, sourceHash },
+    info: { name: feature.name, description: feature.description ?? `${feature.exportName} in ${relative(feature.workspaceRoot, feature.file) || feature.file}`, sourceHash },
     bannedText: compiled.bannedText,
     epo: compiled.epo,
     compiled,
