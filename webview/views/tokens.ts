@@ -1,0 +1,133 @@
+/**
+ * The selected prompt, token by token: colour = largest drop (some substitute kills the feature),
+ * bar = smallest drop (no substitute preserves it: this exact token matters), the token's NLL under
+ * the model, and on hover the worst and best substitutes with their values.
+ */
+import type { VscodeButton } from '@vscode-elements/elements/dist/vscode-button/vscode-button.js';
+import type { Attribution, TokenAttribution } from '../../src/protocol/panel';
+import { dropIntensity, largestDrop } from '../attribution-scale';
+import { h, setText, toggle } from '../dom';
+import { formatPercent, formatValue, formatXe } from '../format';
+import { Dirty, type PanelModel } from '../model';
+import { tokenChip } from './chips';
+import type { Tooltip } from './tooltip';
+
+export interface TokensActions {
+  copy(text: string): void;
+  retry(): void;
+}
+
+function smallButton(label: string, icon: string, onClick: () => void): VscodeButton {
+  const b = document.createElement('vscode-button');
+  b.textContent = label;
+  b.icon = icon;
+  b.secondary = true;
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+export class TokensView {
+  readonly el: HTMLElement;
+  private origin = h('span', { class: 'section-caption' });
+  private metrics = h('div', { class: 'tok-metrics' });
+  private grid = h('div', { class: 'tok-grid' });
+  private text = h('div', { class: 'tok-text-block' });
+  private status = h('div', { class: 'tok-status' });
+  private statusText = h('span');
+  private retry: VscodeButton;
+  private ring = document.createElement('vscode-progress-ring');
+  private empty = h('div', { class: 'empty', text: 'Click a prompt in Population, or a point of the Frontier, to see which of its tokens matter.' });
+  private body: HTMLElement;
+  private legend: HTMLElement;
+  private shownKey = '';
+  private attribution: Attribution | null = null;
+
+  constructor(private actions: TokensActions, private tooltip: Tooltip, private getModel: () => PanelModel) {
+    const copyText = smallButton('Copy text', 'copy', () => { const s = this.getModel().selection; if (s) actions.copy(s.text); });
+    const copyIds = smallButton('Copy ids', 'symbol-number', () => { const s = this.getModel().selection; if (s) actions.copy(JSON.stringify(s.ids)); });
+    this.retry = smallButton('Retry', 'refresh', () => actions.retry());
+    this.status.append(this.ring, this.statusText, this.retry);
+    this.legend = h('div', { class: 'tok-legend' },
+      h('span', { class: 'legend-item' }, h('span', { class: 'swatch drop-scale' }), 'colour: largest drop — some substitute kills the feature'),
+      h('span', { class: 'legend-item' }, h('span', { class: 'swatch bar-swatch' }), 'bar: smallest drop — no substitute keeps it'),
+      h('span', { class: 'legend-item' }, h('span', { class: 'nll-swatch', text: '2.3' }), 'NLL of the token, nats'));
+    this.body = h('div', { class: 'tok-body hidden' }, this.metrics, this.grid, this.status, this.legend, this.text);
+    this.el = h('section', { class: 'panel-section tokens' },
+      h('div', { class: 'section-head' }, h('h2', { text: 'Tokens' }), this.origin, h('div', { class: 'section-actions' }, copyText, copyIds)),
+      this.empty, this.body);
+    this.grid.addEventListener('mouseover', (e) => this.hover(e));
+    this.grid.addEventListener('mousemove', (e) => { if (this.tooltip.visible) this.tooltip.place(e.clientX, e.clientY); });
+    this.grid.addEventListener('mouseleave', () => this.tooltip.hide());
+  }
+
+  update(m: PanelModel, dirty: number): void {
+    if (!(dirty & (Dirty.selection | Dirty.attribution | Dirty.run))) return;
+    const s = m.selection;
+    toggle(this.empty, 'hidden', !!s);
+    toggle(this.body, 'hidden', !s);
+    toggle(this.el.querySelector('.section-actions')!, 'hidden', !s);
+    if (!s) { setText(this.origin, ''); return; }
+    setText(this.origin, s.origin);
+    const a = m.attribution.state === 'ready' ? m.attribution.data : null;
+    const key = `${s.ids.join(',')}|${a ? 'a' : ''}`;
+    if (key !== this.shownKey) {
+      this.shownKey = key;
+      this.attribution = a;
+      this.render(s.tokens, a);
+      this.metrics.replaceChildren(
+        h('span', { class: 'metric' }, h('span', { class: 'metric-label', text: 'feature' }), h('span', { class: 'metric-value', text: formatValue(a?.baseline ?? s.feature) })),
+        h('span', { class: 'metric' }, h('span', { class: 'metric-label', text: 'XE' }), h('span', { class: 'metric-value', text: formatXe(a?.xe ?? s.xe) })),
+        h('span', { class: 'metric' }, h('span', { class: 'metric-label', text: 'tokens' }), h('span', { class: 'metric-value', text: String(s.ids.length) })),
+        ...(a ? [h('span', { class: 'metric muted', text: a.relative ? 'drops relative to the feature value' : 'drops in feature units (feature ≤ 0)' })] : []),
+      );
+      setText(this.text, s.text);
+    }
+    const st = m.attribution.state;
+    toggle(this.status, 'hidden', st === 'ready' || st === 'none');
+    toggle(this.ring, 'hidden', st !== 'pending');
+    toggle(this.retry, 'hidden', st !== 'error');
+    setText(this.statusText, st === 'pending' ? 'Computing attribution: trying substitutes at every position…' : st === 'error' ? `Attribution failed: ${m.attribution.message}` : '');
+    toggle(this.status, 'error', st === 'error');
+    toggle(this.legend, 'hidden', !a);
+  }
+
+  private render(tokens: string[], a: Attribution | null): void {
+    const scale = a ? largestDrop(a) : 0;
+    this.grid.replaceChildren(...tokens.map((t, i) => {
+      const ta = a?.tokens[i];
+      const chip = tokenChip(ta?.token ?? t, 'chip tok-chip');
+      const fill = h('span', { class: 'tok-fill' });
+      const nll = h('span', { class: 'tok-nll', text: ta ? (ta.nll === null ? '—' : ta.nll.toFixed(2)) : '' });
+      if (ta && a) {
+        chip.style.setProperty('--drop', dropIntensity(ta.largestDrop, a.relative, scale).toFixed(3));
+        fill.style.width = `${(100 * dropIntensity(ta.smallestDrop, a.relative, scale)).toFixed(1)}%`;
+      }
+      return h('div', { class: `tok${ta ? ' has-attr' : ''}`, attrs: { 'data-pos': i } }, chip, h('span', { class: 'tok-bar' }, fill), nll);
+    }));
+  }
+
+  private hover(e: MouseEvent): void {
+    const tok = (e.target as Element).closest('.tok') as HTMLElement | null;
+    const a = this.attribution;
+    if (!tok || !a) { this.tooltip.hide(); return; }
+    const ta = a.tokens[Number(tok.dataset.pos)];
+    if (!ta) return;
+    this.tooltip.show(this.describe(ta, a), e.clientX, e.clientY);
+  }
+
+  private describe(t: TokenAttribution, a: Attribution): Node[] {
+    const drop = (d: number) => (a.relative ? formatPercent(d) : formatValue(d));
+    const sub = (s: { token: string; value: number }) =>
+      h('div', { class: 'tt-sub' }, tokenChip(s.token, 'chip small'), h('span', { class: 'tt-num', text: `→ ${formatValue(s.value)}` }));
+    return [
+      h('div', { class: 'tt-title' }, tokenChip(t.token, 'chip'), h('span', { class: 'tt-muted', text: `id ${t.id}` }),
+        h('span', { class: 'tt-muted', text: t.nll === null ? 'first token: not scored' : `NLL ${t.nll.toFixed(2)}` })),
+      h('div', { class: 'tt-row' }, h('span', { class: 'tt-label', text: `largest drop ${drop(t.largestDrop)}` }), h('span', { class: 'tt-muted', text: 'worst substitute' })),
+      sub(t.worst),
+      h('div', { class: 'tt-row' }, h('span', { class: 'tt-label', text: `smallest drop ${drop(t.smallestDrop)}` }), h('span', { class: 'tt-muted', text: 'best substitutes' })),
+      ...t.best.map(sub),
+      ...(t.saliency !== undefined ? [h('div', { class: 'tt-row tt-muted', text: `saliency |∂f/∂e| ${formatValue(t.saliency)}` })] : []),
+      h('div', { class: 'tt-row tt-muted', text: `feature of this prompt ${formatValue(a.baseline)}` }),
+    ];
+  }
+}
