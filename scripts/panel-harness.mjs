@@ -5,13 +5,15 @@
 // high-contrast themes, measures how long message handling and frames take over a full run, and
 // fails on CSP violations, page errors, or malformed webview messages.
 //
-// Usage: node scripts/panel-harness.mjs [out-dir] [--run run.json] [--seed 0] [--no-build]
+// Usage: node scripts/panel-harness.mjs [out-dir] [--run run.json] [--seed 0] [--screenshots dir] [--no-build]
 //   out-dir  where screenshots, the generated run and perf.json go (default test-results/panel)
+//   --screenshots  also copy the main screenshots there under stable names (panel-dark-running.png,
+//            panel-dark-done.png, panel-light-running.png, panel-light-done.png, panel-hc-done.png)
 //   --run    a recorded run: {"messages": HostMessage[], "pointIds": number[][], "vocab": string[],
 //            "attributions"?: {"<ids joined by ,>": Attribution}}; default: a seeded synthetic run.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
@@ -33,8 +35,15 @@ const flag = (name) => { const i = argv.indexOf(`--${name}`); if (i < 0) return 
 const noBuild = argv.includes('--no-build') ? (argv.splice(argv.indexOf('--no-build'), 1), true) : false;
 const runFile = flag('run');
 const seed = Number(flag('seed') ?? 0);
+const screenshotsDir = flag('screenshots');
 const outDir = resolve(argv[0] ?? 'test-results/panel');
 mkdirSync(outDir, { recursive: true });
+if (screenshotsDir) mkdirSync(screenshotsDir, { recursive: true });
+/** The screenshots --screenshots publishes, by their name here. */
+const STABLE_NAMES = {
+  'dark-running-it40.png': 'panel-dark-running.png', 'dark-done.png': 'panel-dark-done.png',
+  'light-running-it40.png': 'panel-light-running.png', 'light-done.png': 'panel-light-done.png', 'hc-done.png': 'panel-hc-done.png',
+};
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 if (!existsSync(CHROMIUM)) {
   console.error(`panel-harness: ${CHROMIUM} not found (apt-get update && apt-get install -y chromium, or set CHROMIUM)`);
@@ -180,7 +189,12 @@ await context.addInitScript({ content: `${readFileSync(join(ROOT, 'scripts/panel
 
 const send = (msg) => page.evaluate((m) => window.postMessage(m, '*'), msg);
 const frames = (n = 2) => page.evaluate((k) => new Promise((r) => { let i = 0; const f = () => (++i >= k ? r() : requestAnimationFrame(f)); requestAnimationFrame(f); }), n);
-const shot = async (name) => { const p = join(outDir, name); await page.screenshot({ path: p, fullPage: true }); log(`screenshot ${p}`); };
+const shot = async (name) => {
+  const p = join(outDir, name);
+  await page.screenshot({ path: p, fullPage: true });
+  log(`screenshot ${p}`);
+  if (screenshotsDir && STABLE_NAMES[name]) copyFileSync(p, join(screenshotsDir, STABLE_NAMES[name]));
+};
 const setTheme = async (name) => { await page.evaluate((t) => { sessionStorage.setItem('reverie-harness-theme', t); window.__setTheme(t); }, name); await frames(3); };
 /**
  * Replays host messages inside the page. They are copied into the page first, in their own step:
@@ -225,9 +239,14 @@ async function waitForAttribution(previousText) {
 }
 const inspectedText = () => page.evaluate(() => document.querySelector('.tok-text-block')?.textContent ?? null);
 
-/** Hovers a frontier dot: finds the frontier colour on the canvas, preferring the in-distribution region's best. */
+/**
+ * Hovers a frontier dot: finds the frontier colour on the canvas and, top first, hovers each candidate
+ * until the tooltip shows a frontier point in the in-distribution region (XE < 6; else the highest
+ * frontier point found). The panel's own tooltip says which point is under the pointer, so the choice
+ * does not depend on the chart's axis ranges, which differ between runs.
+ */
 async function hoverFrontierPoint() {
-  const pos = await page.evaluate(() => {
+  const candidates = await page.evaluate(() => {
     const canvas = document.querySelector('.chart canvas');
     const over = document.querySelector('.chart .u-over');
     const orange = getComputedStyle(document.body).getPropertyValue('--vscode-charts-orange').trim();
@@ -240,22 +259,44 @@ async function hoverFrontierPoint() {
     const img = ctx.getImageData(0, 0, width, height).data;
     const cr = canvas.getBoundingClientRect(), or = over.getBoundingClientRect();
     const sx = width / cr.width;
-    let best = null;
-    // Frontier dots are filled discs of the frontier colour; take the highest one in the left 40% of the plot.
-    for (let y = Math.floor((or.top - cr.top) * sx); y < (or.bottom - cr.top) * sx; y++) {
-      for (let x = Math.floor((or.left - cr.left) * sx); x < (or.left - cr.left + or.width * 0.4) * sx; x++) {
-        const i = 4 * (y * width + x);
-        if (Math.abs(img[i] - r) < 8 && Math.abs(img[i + 1] - g) < 8 && Math.abs(img[i + 2] - b) < 8) {
-          // A disc, not the line: the pixels around are the same colour too.
-          const j = 4 * ((y + 2) * width + x);
-          if (Math.abs(img[j] - r) < 8 && (!best || y < best.y)) best = { x, y: y + 2 };
-        }
+    const isOrange = (x, y) => { const i = 4 * (y * width + x); return Math.abs(img[i] - r) < 8 && Math.abs(img[i + 1] - g) < 8 && Math.abs(img[i + 2] - b) < 8; };
+    // Frontier dots are filled discs of the frontier colour (the pixels below are that colour too,
+    // which a horizontal stretch of the staircase is not); one candidate per 8-pixel cell, top first.
+    const seen = new Set();
+    const out = [];
+    for (let y = Math.floor((or.top - cr.top) * sx); y < (or.bottom - cr.top) * sx - 2; y++) {
+      for (let x = Math.floor((or.left - cr.left) * sx); x < (or.right - cr.left) * sx; x++) {
+        if (!isOrange(x, y) || !isOrange(x, y + 2)) continue;
+        const cell = `${Math.floor(x / 8)},${Math.floor(y / 8)}`;
+        if (seen.has(cell)) continue;
+        seen.add(cell);
+        out.push({ x: cr.left + x / sx, y: cr.top + (y + 2) / sx });
       }
-      if (best) break;
     }
-    return best && { x: cr.left + best.x / sx, y: cr.top + best.y / sx };
+    return out;
   });
-  if (!pos) { fail('could not find a frontier point on the chart canvas'); return false; }
+  if (!candidates.length) { fail('could not find a frontier point on the chart canvas'); return false; }
+  const hovered = async (pos) => {
+    await page.mouse.move(pos.x, pos.y);
+    try {
+      await page.waitForSelector('.tooltip:not(.hidden) .tt-values', { timeout: 1000 });
+    } catch {
+      return null;
+    }
+    return page.evaluate(() => {
+      const tip = document.querySelector('.tooltip:not(.hidden)');
+      const nums = [...tip.querySelectorAll('.tt-values .tt-num')].map((e) => Number(e.textContent));
+      return { xe: nums[1], onFrontier: tip.textContent.includes('on the frontier') };
+    });
+  };
+  let pos = null;
+  for (const c of candidates.slice(0, 80)) {
+    const p = await hovered(c);
+    if (!p?.onFrontier) continue;
+    pos ??= c;
+    if (p.xe < 6) { pos = c; break; }
+  }
+  if (!pos) { fail('hovering the frontier-coloured dots on the chart found no frontier point'); return false; }
   await page.mouse.move(pos.x - 30, pos.y + 30);
   await page.mouse.move(pos.x, pos.y, { steps: 4 });
   try {
