@@ -32,5 +32,5 @@ else console.warn(`package: ${esbuildPkg} is not installed; feature files will n
 mkdirSync('dist', { recursive: true });
 const vsix = `dist/reverie-${target}.vsix`;
 const vsce = join('node_modules', '.bin', process.platform === 'win32' ? 'vsce.cmd' : 'vsce');
-execFileSync(vsce, ['package', '--no-dependencies', '--allow-missing-repository', '--target', target, '--out', vsix], { stdio: 'inherit' });
+execFileSync(vsce, ['package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--target', target, '--out', vsix], { stdio: 'inherit' });
 console.log(`package: ${vsix} ${(statSync(vsix).size / 2 ** 20).toFixed(1)} MiB`);
