@@ -39,8 +39,10 @@ export function panelHtml(o: PanelHtmlOptions): string {
   if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(o.nonce)) {
     throw new Error(`panelHtml: nonce must be at least 16 base64/alphanumeric characters (use makeNonce()), got ${JSON.stringify(o.nonce)}`);
   }
-  if (/[\s;']/.test(o.cspSource) || o.cspSource === '') {
-    throw new Error(`panelHtml: cspSource must be a single CSP source expression (webview.cspSource), got ${JSON.stringify(o.cspSource)}`);
+  // VS Code's webview.cspSource is a list of sources ("'self' https://*.vscode-cdn.net"): only a
+  // directive separator could break out of the policy.
+  if (/[;\r\n]/.test(o.cspSource) || o.cspSource.trim() === '') {
+    throw new Error(`panelHtml: cspSource must be CSP source expressions without ';' (webview.cspSource), got ${JSON.stringify(o.cspSource)}`);
   }
   const csp = [
     "default-src 'none'",

@@ -33,7 +33,9 @@ test('nonces are long, alphanumeric and differ', () => {
 
 test('bad inputs are refused with a message naming them', () => {
   assert.throws(() => panelHtml({ ...opts, nonce: 'short' }), /nonce must be at least 16/);
-  assert.throws(() => panelHtml({ ...opts, nonce: makeNonce(), cspSource: "x 'unsafe-eval'" }), /cspSource must be a single CSP source/);
+  assert.throws(() => panelHtml({ ...opts, nonce: makeNonce(), cspSource: "x; script-src 'unsafe-eval'" }), /cspSource must be CSP source expressions without ';'/);
+  // VS Code's real value is a list of sources (the e2e journey found the panel refusing it).
+  assert.match(panelHtml({ ...opts, nonce: makeNonce(), cspSource: "'self' https://*.vscode-cdn.net" }), /img-src 'self' https:\/\/\*\.vscode-cdn\.net/);
   const html = panelHtml({ ...opts, nonce: makeNonce(), scriptUri: 'x.js"><script>alert(1)</script>' });
   assert.doesNotMatch(html, /<script>alert/);
 });
