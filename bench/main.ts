@@ -2,8 +2,9 @@
 import { benchEngine } from './engine';
 import { benchModels } from './models';
 import { benchEpo, benchEpoNeurons } from './epo';
+import { benchScan } from './scan';
 
-const benches: Record<string, () => Promise<void>> = { engine: benchEngine, models: benchModels, epo: benchEpo, 'epo-neurons': benchEpoNeurons };
+const benches: Record<string, () => Promise<void>> = { engine: benchEngine, models: benchModels, epo: benchEpo, 'epo-neurons': benchEpoNeurons, scan: benchScan };
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2);

@@ -6,6 +6,7 @@ import { registerDemoEngine } from './demo-engine';
 import { registerDream } from './dream';
 import { registerAttribute } from './attribute';
 import { registerList } from './list';
+import { registerScan } from './scan';
 
 export function registerCommands(program: Command): void {
   registerScore(program);
@@ -13,5 +14,6 @@ export function registerCommands(program: Command): void {
   registerDream(program);
   registerAttribute(program);
   registerList(program);
+  registerScan(program);
   registerDemoEngine(program);
 }
