@@ -13,7 +13,7 @@ import { MODEL_MISSING_ERROR, UNTRUSTED_ERROR } from '../engine/dream/worker-pro
 import type { RunStateName } from '../protocol/panel';
 import type { DreamEngine } from './engine-client';
 import { DreamPanel } from './dream-panel';
-import { engineOptions, modelOptions } from './engine-options';
+import { datasetOptions, engineOptions, modelOptions } from './engine-options';
 import { askAboutMissingModel, explainUntrusted } from './model-missing';
 import { featureSource, PanelRecord, recordFeature, RunRegistry } from './run-registry';
 import { ProgressHandle, startProgress } from './run-progress';
@@ -50,9 +50,14 @@ export class DreamPanels implements vscode.Disposable {
     this.subscriptions.push({ dispose: () => { offEvent(); offExit(); } }, this.savedEmitter);
   }
 
-  /** Workspace storage for checkpoints (global storage without a workspace). */
+  /** Workspace storage (global storage without a workspace). */
+  private storageDir(): string {
+    return (this.context.storageUri ?? this.context.globalStorageUri).fsPath;
+  }
+
+  /** Workspace storage for checkpoints. */
   checkpointDir(): string {
-    const dir = join((this.context.storageUri ?? this.context.globalStorageUri).fsPath, 'checkpoints');
+    const dir = join(this.storageDir(), 'checkpoints');
     mkdirSync(dir, { recursive: true });
     return dir;
   }
@@ -168,7 +173,7 @@ export class DreamPanels implements vscode.Disposable {
     try {
       summary = await this.engine.call('openSession', {
         sessionId, feature: req.source, model: modelOptions(settings, req.workspaceRoot, req.modelRef), engine: engineOptions(settings),
-        checkpointDir: this.checkpointDir(), config: settings.epo, start: true,
+        checkpointDir: this.checkpointDir(), config: settings.epo, start: true, dataset: datasetOptions(settings, req.workspaceRoot, this.storageDir()),
       });
     } catch (e) {
       progress.end();
@@ -192,12 +197,25 @@ export class DreamPanels implements vscode.Disposable {
       await this.engine.call('closeSession', { sessionId }).catch(() => undefined);
       return;
     }
-    await this.registry.put({
-      sessionId, title: summary.title, feature: recordFeature(req.source), modelRef: req.modelRef, config: settings.epo, runs: summary.runs,
-    });
-    const panel = vscode.window.createWebviewPanel(DREAM_VIEW_TYPE, summary.title, { viewColumn: vscode.ViewColumn.Beside }, webviewOptions(this.context.extensionUri));
-    setPanelContent(panel, this.context.extensionUri, summary.title);
-    this.attach(sessionId, panel, summary, req.workspaceRoot, progress);
+    let panel: vscode.WebviewPanel | undefined;
+    try {
+      await this.registry.put({
+        sessionId, title: summary.title, feature: recordFeature(req.source), modelRef: req.modelRef, config: settings.epo, runs: summary.runs,
+      });
+      panel = vscode.window.createWebviewPanel(DREAM_VIEW_TYPE, summary.title, { viewColumn: vscode.ViewColumn.Beside }, webviewOptions(this.context.extensionUri));
+      setPanelContent(panel, this.context.extensionUri, summary.title);
+      this.attach(sessionId, panel, summary, req.workspaceRoot, progress);
+    } catch (e) {
+      // Without a panel nobody could see, stop or save the run: end it rather than leave it dreaming.
+      const err = errorOf(e);
+      logAt('error', `opening the panel for ${req.label} failed: ${err.stack ?? err.message}`);
+      progress.end();
+      panel?.dispose();
+      await this.engine.call('closeSession', { sessionId }).catch(() => undefined);
+      await this.registry.remove(sessionId).catch(() => undefined);
+      const choice = await vscode.window.showErrorMessage(`Reverie: could not open the dream panel: ${err.message}`, 'Show Log');
+      if (choice) log().show();
+    }
   }
 
   private rootOf(record: PanelRecord): string | undefined {
@@ -213,7 +231,7 @@ export class DreamPanels implements vscode.Disposable {
       const summary = await this.engine.call('openSession', {
         sessionId: record.sessionId, feature: featureSource(record.feature, vscode.workspace.isTrusted),
         model: modelOptions(settings, root, record.modelRef), engine: engineOptions(settings), checkpointDir: this.checkpointDir(),
-        config: record.config, restore: { runs: record.runs, resume }, start: false,
+        config: record.config, restore: { runs: record.runs, resume }, start: false, dataset: datasetOptions(settings, root, this.storageDir()),
       });
       if (summary.runs.length) return summary;
       problem = summary.warnings.join('; ') || 'no run had a checkpoint';
@@ -224,7 +242,7 @@ export class DreamPanels implements vscode.Disposable {
       logAt('warn', `[${record.title}] runs not restored (${problem}); showing the saved frontier ${record.frontierPath}`);
       return this.engine.call('openSaved', {
         sessionId: record.sessionId, path: record.frontierPath, model: modelOptions(settings, root), engine: engineOptions(settings),
-        workspaceRoot: root, trusted: vscode.workspace.isTrusted, checkpointDir: this.checkpointDir(),
+        workspaceRoot: root, trusted: vscode.workspace.isTrusted, checkpointDir: this.checkpointDir(), dataset: datasetOptions(settings, root, this.storageDir()),
       });
     }
     throw new Error(problem);
@@ -258,7 +276,7 @@ export class DreamPanels implements vscode.Disposable {
       const settings = currentSettings(uri);
       return this.engine.call('openSaved', {
         sessionId, path: uri.fsPath, model: modelOptions(settings, root), engine: engineOptions(settings),
-        workspaceRoot: root, trusted: vscode.workspace.isTrusted, checkpointDir: this.checkpointDir(),
+        workspaceRoot: root, trusted: vscode.workspace.isTrusted, checkpointDir: this.checkpointDir(), dataset: datasetOptions(settings, root, this.storageDir()),
       });
     };
     let summary: SessionSummary;

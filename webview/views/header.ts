@@ -42,6 +42,14 @@ const TIME_PARTS = [
   { key: 'selectionMs', label: 'selection', cls: 't-selection' },
 ] as const;
 
+/** Highest feature among the points held with XE below `cut`; null when there is none. */
+function bestBelow(m: PanelModel, cut: number): number | null {
+  const { xe, feature, length } = m.points;
+  let best: number | null = null;
+  for (let i = 0; i < length; i++) if (xe[i] < cut && (best === null || feature[i] > best)) best = feature[i];
+  return best;
+}
+
 export class HeaderView {
   readonly el: HTMLElement;
   private name = h('h1', { class: 'feature-name' });
@@ -183,12 +191,14 @@ export class HeaderView {
       : '');
 
     const st = m.stats;
-    setText(this.best4.value, formatValue(st?.bestAtXe4));
-    setText(this.best6.value, formatValue(st?.bestAtXe6));
+    // A saved frontier has no live statistics: its points are all there is (the best below an XE
+    // cut is always a frontier point, so it is exact even when the file holds only the frontier).
+    setText(this.best4.value, formatValue(st ? st.bestAtXe4 : bestBelow(m, 4)));
+    setText(this.best6.value, formatValue(st ? st.bestAtXe6 : bestBelow(m, 6)));
     setText(this.frontierStat.value, formatCount(m.points.frontier.size));
     setText(this.frontierStat.sub, m.points.length ? `of ${formatCount(m.points.length)} points` : '');
-    setText(this.evals.value, st ? formatCount(st.evaluations) : '—');
-    setText(this.evals.sub, st && st.restarts ? `${st.restarts} restart${st.restarts === 1 ? '' : 's'}` : '');
+    setText(this.evals.value, st ? formatCount(st.evaluations) : m.points.length ? formatCount(m.points.length) : '—');
+    setText(this.evals.sub, st ? (st.restarts ? `${st.restarts} restart${st.restarts === 1 ? '' : 's'}` : '') : m.points.length ? 'points in the saved file' : '');
     setText(this.cache.value, st ? formatCount(st.cacheHits + st.rejections) : '—');
     setText(this.cache.sub, st ? `${formatCount(st.cacheHits)} seen · ${formatCount(st.rejections)} rejected` : '');
 

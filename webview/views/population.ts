@@ -61,6 +61,9 @@ export class PopulationView {
   update(m: PanelModel, dirty: number): void {
     if (!(dirty & (Dirty.population | Dirty.selection | Dirty.run))) return;
     const pop = m.population;
+    setText(this.empty, m.init?.mode === 'saved'
+      ? 'A saved frontier has no live population: its prompts are the points of the frontier chart. Click one to inspect it, or Run again to dream from here.'
+      : 'Waiting for the initial population…');
     toggle(this.empty, 'hidden', pop.length > 0);
     toggle(this.table, 'hidden', pop.length === 0);
     while (this.rows.length < pop.length) {
