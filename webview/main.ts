@@ -21,6 +21,7 @@ import { FrontierView } from './views/frontier-chart';
 import { HeaderView } from './views/header';
 import { PopulationView } from './views/population';
 import { SettingsView } from './views/settings';
+import { DatasetView } from './views/dataset-list';
 import { TokensView } from './views/tokens';
 import { Tooltip } from './views/tooltip';
 
@@ -74,6 +75,7 @@ const header = new HeaderView({
 const population = new PopulationView((slot) => { post(model.selectRow(slot)); invalidate(Dirty.selection | Dirty.attribution); persistSoon(); });
 const frontier = new FrontierView({
   selectPoint: (i) => { post(model.selectPoint(i)); invalidate(Dirty.selection | Dirty.attribution); persistSoon(); },
+  selectDataset: (i) => selectDataset(i),
   wantPoint: (hi) => post(model.wantPoint(hi)),
   viewChanged: () => persistSoon(),
 }, tooltip);
@@ -82,13 +84,20 @@ const tokens = new TokensView({
   retry: () => { post(model.retryAttribution()); invalidate(Dirty.attribution); },
 }, tooltip, () => model);
 const settings = new SettingsView();
+const datasetList = new DatasetView((i) => selectDataset(i));
+
+function selectDataset(index: number): void {
+  post(model.selectDataset(index));
+  invalidate(Dirty.selection | Dirty.attribution);
+  persistSoon();
+}
 
 if (saved.runAgainSeed) header.setSeedText(saved.runAgainSeed);
 frontier.replay = saved.replayIteration;
 frontier.zoom = saved.zoom;
 
 const app = document.getElementById('app') ?? document.body.appendChild(h('div', { class: 'app' }));
-app.append(header.el, population.el, h('div', { class: 'lower' }, frontier.el, h('div', { class: 'side' }, tokens.el, settings.el)));
+app.append(header.el, population.el, h('div', { class: 'lower' }, frontier.el, h('div', { class: 'side' }, tokens.el, datasetList.el, settings.el)));
 
 function render(): void {
   frameQueued = false;
@@ -98,6 +107,7 @@ function render(): void {
   population.update(model, d);
   frontier.update(model, d);
   tokens.update(model, d);
+  datasetList.update(model, d);
   settings.update(model, d);
   app.classList.toggle('empty-run', model.init === null);
 }

@@ -264,6 +264,16 @@ export class PanelModel {
     return this.wantPoint(h);
   }
 
+  /** Click on a dataset example (its index in the dataset message): inspectable when the host sent its ids. */
+  selectDataset(index: number): WebviewMessage[] {
+    const d = this.dataset;
+    if (!d?.ids || !d.tokens || index < 0 || index >= d.ids.length) return [];
+    return this.select({
+      ids: d.ids[index], tokens: d.tokens[index], text: d.text[index], feature: d.feature[index], xe: d.xe[index],
+      origin: `dataset example${d.source ? ` · ${d.source}` : ''}`,
+    });
+  }
+
   /** Hover over a point: its text, when not already cached or on its way. */
   wantPoint(historyIndex: number): WebviewMessage[] {
     if (this.pointCache.has(historyIndex) || this.requested.has(historyIndex)) return [];

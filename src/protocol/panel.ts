@@ -139,7 +139,7 @@ export interface Attribution {
 
 export type RunStateName = 'running' | 'paused' | 'stopped' | 'done' | 'error';
 
-export type NoticeSubject = 'run' | 'attribution' | 'point' | 'save' | 'copy';
+export type NoticeSubject = 'run' | 'attribution' | 'point' | 'save' | 'copy' | 'dataset';
 
 // ─── host → webview ───────────────────────────────────────────────────────────────────────────
 
@@ -218,6 +218,9 @@ export interface DatasetMessage {
   feature: number[];
   xe: number[];
   text: string[];
+  /** Each example's token ids and display tokens, so it can be inspected like a dream prompt (absent: text only). */
+  ids?: number[][];
+  tokens?: string[][];
 }
 
 /** Something the user should see inline (a failed attribution, a saved file). */
@@ -378,12 +381,13 @@ const hostRules: Record<HostMessage['type'], Rule> = {
   attribution: object({ attribution }),
   runState: object({ state: oneOf('running', 'paused', 'stopped', 'done', 'error'), 'message?': str }),
   dataset: object(
-    { 'source?': str, feature: arrayOf(finite), xe: arrayOf(finite), text: arrayOf(str) },
-    sameLengths(['feature', 'xe', 'text']),
+    { 'source?': str, feature: arrayOf(finite), xe: arrayOf(finite), text: arrayOf(str), 'ids?': arrayOf(ids), 'tokens?': arrayOf(arrayOf(str, MAX_PROMPT_TOKENS)) },
+    (o, at) => sameLengths(['feature', 'xe', 'text', ...['ids', 'tokens'].filter((k) => o[k] !== undefined)])(o, at) ??
+      (o.ids && o.tokens ? (o.ids as unknown[][]).map((x, i) => tokensMatchIds({ ids: x, tokens: (o.tokens as unknown[][])[i] }, `${at}[${i}]`)).find(Boolean) ?? null : null),
   ),
   notice: object({
     level: oneOf('info', 'warning', 'error'), message: str,
-    'about?': oneOf('run', 'attribution', 'point', 'save', 'copy'),
+    'about?': oneOf('run', 'attribution', 'point', 'save', 'copy', 'dataset'),
   }),
 };
 

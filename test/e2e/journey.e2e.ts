@@ -43,6 +43,8 @@ function lineOf(file: string, text: string): number {
 /** The short run configured in the workspace copy's .vscode/settings.json (infra/workspace.mjs). */
 const ITERATIONS = 20;
 const POPULATION = 4;
+/** The workspace copy's reverie.datasetCorpus (a few stories, written by infra/workspace.mjs). */
+const DATASET_CORPUS = 'e2e-corpus.txt';
 
 before(async () => {
   ({ context, page } = await launchBrowser(env));
@@ -103,6 +105,11 @@ test('dream a feature from the editor, save, reload, reopen', async (t) => {
       const ok = !!c && c.prompts > 0 && c.frontier > 0 && !!s.pixels && s.pixels.frontier > 20 && s.pixels.cloud > 20;
       return { ok, seen: describePanel(s) };
     }, 60_000);
+    // reverie.datasetCorpus is set in the workspace: its max-activating windows are listed beside the dream.
+    await waitUntil(`the Dataset examples from ${DATASET_CORPUS} to be listed`, async () => {
+      const s = await snapshotOf(p.frame);
+      return { ok: s.dataset.rows > 0 && s.dataset.caption.startsWith(DATASET_CORPUS), seen: describePanel(s) };
+    }, 60_000);
     await p.frame.locator('.frontier .chart').scrollIntoViewIfNeeded(); // for the screenshot
   });
 
@@ -155,6 +162,8 @@ test('dream a feature from the editor, save, reload, reopen', async (t) => {
       // Non-dominated and XE ascending: each next point is less fluent, so it must have a higher feature.
       if (i > 0) assert.ok(pt.xe >= fr[i - 1].xe && pt.feature > fr[i - 1].feature, `frontier[${i - 1}..${i}] is not a Pareto frontier: ${JSON.stringify([fr[i - 1], pt])}`);
     }
+    assert.ok(Array.isArray(f.dataset) && f.dataset.length > 0 && f.dataset.every((d: { source: string; ids: number[] }) =>
+      d.source === DATASET_CORPUS && d.ids.length === run.config.seqLen), `the dataset baseline is saved with the frontier: ${JSON.stringify(f.dataset?.slice(0, 2))}`);
     assert.equal(fr.length, shown?.frontier, `the file's frontier (${fr.length} points) must be what the panel showed (${JSON.stringify(shown)})`);
     // The editor learns about the save: an "Open last frontier" CodeLens joins "▶ Dream".
     await wb.clickTab('features.ts');
@@ -176,10 +185,15 @@ test('dream a feature from the editor, save, reload, reopen', async (t) => {
   await j.step(`opening dreams/${FRONTIER_FILE} shows it in the panel`, async () => {
     await wb.openFile(FRONTIER_FILE);
     const file = JSON.parse(readFileSync(join(env.workspace, 'dreams', FRONTIER_FILE), 'utf8'));
-    await waitForPanel(page, `the saved frontier of ${FEATURE} (subtitle "saved run", ${file.frontier.length} points on the frontier)`, (s) => {
+    const best6 = Math.max(...file.frontier.filter((p: { xe: number }) => p.xe < 6).map((p: { feature: number }) => p.feature));
+    assert.ok(Number.isFinite(best6), 'the saved frontier has a point at XE < 6');
+    const shownNumber = (v: string | undefined) => Number((v ?? '').replace('\u2212', '-').replace('+', ''));
+    // A saved run has no live statistics: the headline numbers must come from its points.
+    await waitForPanel(page, `the saved frontier of ${FEATURE} (subtitle "saved run", ${file.frontier.length} points on the frontier, Best · XE < 6 ≈ ${best6.toFixed(3)})`, (s) => {
       const c = parseCaption(s.frontierCaption);
       return s.featureName === FEATURE && s.subtitle.includes('saved run') && !!c && c.frontier === file.frontier.length &&
-        !!s.pixels && s.pixels.frontier > 20;
+        !!s.pixels && s.pixels.frontier > 20 &&
+        Math.abs(shownNumber(s.stats['Best · XE < 6']) - best6) <= 0.01 * Math.max(1, Math.abs(best6)) && s.stats['Evaluated'] !== '—';
     }, 60_000, notificationsSeen);
   });
 });

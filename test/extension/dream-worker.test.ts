@@ -263,6 +263,49 @@ test('a model that is not on this machine fails with a name the host recognises'
   );
 });
 
+test('a dataset corpus is scanned beside the dream, shown, inspectable, cached and saved; a missing one is a notice', async () => {
+  const dir = scratch();
+  const corpus = join(dir, 'stories.txt');
+  // A few of the bundled model's own stories: enough windows to rank, a fraction of a second to scan.
+  const stories = readFileSync('examples/corpus/stories260k-samples.txt', 'utf8').split('\n\n').slice(0, 6).join('\n\n');
+  writeFileSync(corpus, stories);
+  const cacheDir = join(dir, 'scans');
+  await open('ds', { dataset: { corpus: [corpus], cacheDir } });
+  await waitFor('the dataset message', () => panelOf('ds').some((m) => m.type === 'dataset'), 60_000);
+  const ds = panelOf('ds').find((m) => m.type === 'dataset')!;
+  assert.ok(ds.type === 'dataset' && ds.ids && ds.tokens);
+  if (ds.type !== 'dataset' || !ds.ids) return;
+  assert.equal(ds.source, 'stories.txt');
+  assert.ok(ds.feature.length > 10, `${ds.feature.length} examples`);
+  assert.ok(ds.ids.every((w) => w.length === TINY.seqLen), 'windows are as long as the dream prompts');
+  // Scored exactly as a dream prompt: attribution's baseline is the prompt's own feature value.
+  const best = ds.feature.indexOf(Math.max(...ds.feature));
+  const a = await engine.call('attribute', { sessionId: 'ds', ids: ds.ids[best] });
+  assert.ok(Math.abs(a.baseline - ds.feature[best]) < 1e-4, `${a.baseline} vs ${ds.feature[best]}`);
+  await waitFor('the run', stateIs('ds', 'done'));
+  const saved = await engine.call('saveFrontier', { sessionId: 'ds', folder: dir, includeHistories: false, onMismatch: 'report' });
+  assert.ok(saved.status === 'saved');
+  if (saved.status !== 'saved') return;
+  const file = JSON.parse(readFileSync(saved.path, 'utf8'));
+  assert.equal(file.dataset.length, ds.feature.length);
+  await engine.call('closeSession', { sessionId: 'ds' });
+
+  // Opened again: the finished scan comes from the cache (same values, at once).
+  const t0 = Date.now();
+  await open('ds2', { dataset: { corpus: [corpus], cacheDir } });
+  await waitFor('the cached dataset message', () => panelOf('ds2').some((m) => m.type === 'dataset'), 60_000);
+  assert.deepEqual((panelOf('ds2').find((m) => m.type === 'dataset') as { feature: number[] }).feature, ds.feature);
+  assert.ok(Date.now() - t0 < 10_000);
+  await engine.call('closeSession', { sessionId: 'ds2' });
+
+  await open('ds3', { dataset: { corpus: [join(dir, 'missing.txt')], cacheDir } });
+  await waitFor('a notice', () => panelOf('ds3').some((m) => m.type === 'notice' && m.about === 'dataset'), 60_000);
+  const notice = panelOf('ds3').find((m) => m.type === 'notice')!;
+  assert.match((notice as { message: string }).message, /missing\.txt/);
+  await waitFor('the run despite the corpus', stateIs('ds3', 'done'));
+  await engine.call('closeSession', { sessionId: 'ds3' });
+});
+
 test('every panel message the worker sent in this file was valid', () => {
   const all = events.flatMap((e) => (e.kind === 'panel' ? [e.message as HostMessage] : []));
   assert.ok(all.length > 50);

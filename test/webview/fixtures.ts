@@ -48,5 +48,6 @@ export const everyHostMessage = (): HostMessage[] => [
   { type: 'attribution', attribution: attribution([1, 2, 3]) },
   { type: 'runState', state: 'error', message: 'out of memory' },
   { type: 'dataset', source: 'pile', feature: [1, 2], xe: [3, 4], text: ['a', 'b'] },
+  { type: 'dataset', source: 'pile', feature: [1, 2], xe: [3, 4], text: ['a b', 'c'], ids: [[5, 6], [7]], tokens: [['a', ' b'], ['c']] },
   { type: 'notice', level: 'info', message: 'Saved frontier.json', about: 'save' },
 ];

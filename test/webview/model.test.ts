@@ -37,6 +37,19 @@ test('dirty bits name what changed', () => {
   assert.ok(m.apply({ type: 'dataset', feature: [1], xe: [2], text: ['x'] }) & Dirty.dataset);
 });
 
+test('a dataset example is inspected like a prompt when the host sent its ids, and not otherwise', () => {
+  const m = modelAfterTwoIterations();
+  m.apply({ type: 'dataset', source: 'stories', feature: [3, 1], xe: [2, 2.5], text: ['a b', 'c'] });
+  assert.deepEqual(m.selectDataset(0), [], 'text only: nothing to inspect');
+  assert.equal(m.selection, null);
+  m.apply({ type: 'dataset', source: 'stories', feature: [3, 1], xe: [2, 2.5], text: ['a b', 'c'], ids: [[5, 6], [7]], tokens: [['a', ' b'], ['c']] });
+  assert.deepEqual(m.selectDataset(1), [{ type: 'inspect', ids: [7] }]);
+  const selected = (m as { selection: { origin: string; feature: number } | null }).selection;
+  assert.equal(selected?.origin, 'dataset example · stories');
+  assert.equal(selected?.feature, 1);
+  assert.deepEqual(m.selectDataset(2), [], 'out of range');
+});
+
 test('selecting a row asks for its attribution once, and the answer is cached', () => {
   const m = modelAfterTwoIterations();
   assert.deepEqual(m.selectRow(0), [{ type: 'inspect', ids: [1, 7, 3] }]);

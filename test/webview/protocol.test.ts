@@ -25,6 +25,8 @@ test('malformed host messages are rejected with the field path and the bad value
     [{ ...it, timings: undefined }, /iteration\.timings: missing/],
     [{ type: 'runState', state: 'exploded' }, /runState\.state: expected one of running, paused, stopped, done, error/],
     [{ type: 'dataset', feature: [1], xe: [1], text: [] }, /dataset: feature has 1 entries but text has 0/],
+    [{ type: 'dataset', feature: [1], xe: [1], text: ['a'], ids: [] }, /dataset: feature has 1 entries but ids has 0/],
+    [{ type: 'dataset', feature: [1], xe: [1], text: ['ab'], ids: [[1, 2]], tokens: [['ab']] }, /dataset\[0\]: 2 ids but 1 tokens/],
   ];
   for (const [msg, re] of cases) {
     const problem = validateHostMessage(msg);

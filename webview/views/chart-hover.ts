@@ -23,6 +23,8 @@ export interface HoverContext {
   shown(): { iteration: number; visible: number };
   wantPoint(historyIndex: number): void;
   select(index: number): void;
+  /** A dataset example (its index in the dataset message). */
+  selectDataset(index: number): void;
 }
 
 export class ChartHover {
@@ -106,7 +108,7 @@ export class ChartHover {
     this.tooltip.show([body, values, footer], ptr.cx, ptr.cy);
     this.ring.style.transform = `translate(${u.valToPos(xe, 'x')}px, ${u.valToPos(feature, 'y')}px)`;
     this.ring.classList.remove('hidden');
-    u.over.style.cursor = hv.kind === 'point' ? 'pointer' : 'default';
+    u.over.style.cursor = hv.kind === 'point' || m.dataset?.ids ? 'pointer' : 'default';
   }
 
   private requestAfterDwell(index: number, historyIndex: number): void {
@@ -131,5 +133,6 @@ export class ChartHover {
     this.downAt = null;
     if (down && Math.hypot(e.clientX - down.x, e.clientY - down.y) > 4) return; // the end of a drag-zoom
     if (this.hovered?.kind === 'point') this.ctx.select(this.hovered.index);
+    else if (this.hovered?.kind === 'dataset') this.ctx.selectDataset(this.hovered.index);
   }
 }

@@ -24,6 +24,7 @@ import type { Tooltip } from './tooltip';
 
 export interface ChartActions {
   selectPoint(index: number): void;
+  selectDataset(index: number): void;
   wantPoint(historyIndex: number): void;
   /** Zoom or replay position changed (to persist). */
   viewChanged(): void;
@@ -59,6 +60,7 @@ export class FrontierView {
       shown: () => this.shown(),
       wantPoint: (hi) => actions.wantPoint(hi),
       select: (i) => actions.selectPoint(i),
+      selectDataset: (i) => actions.selectDataset(i),
     }, tooltip);
     this.bar = new ReplayBar((it) => this.setReplay(it));
     this.resetZoom = document.createElement('vscode-button');

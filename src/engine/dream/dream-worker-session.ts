@@ -29,8 +29,9 @@ import {
 } from './dream-worker-messages';
 import { featureOfSaved, prepareSource, SessionFeature } from './dream-worker-features';
 import {
-  EngineOptions, ModelOptions, OpenSavedRequest, OpenSessionRequest, RunRecord, SaveRequest, SessionSummary, WorkerEvent,
+  DatasetRequest, EngineOptions, ModelOptions, OpenSavedRequest, OpenSessionRequest, RunRecord, SaveRequest, SessionSummary, WorkerEvent,
 } from './worker-protocol';
+import { corpusLabel, datasetBaseline } from '../scan';
 
 export interface SessionDeps {
   loadModel(opts: ModelOptions & { ref: string }): Promise<LoadedModel>;
@@ -83,6 +84,8 @@ export class DreamSession {
   private readonly backends = new Map<number, OrtDreamBackend>();
   private dataset: DatasetPoint[] = [];
   private savedModel: FrontierFile['model'] | null = null;
+  /** Aborts a dataset scan under way when the panel closes. */
+  private readonly scanAbort = new AbortController();
   /** The user's EPO settings, for the first run. */
   private userConfig: Partial<EpoConfig> = {};
   private device: string;
@@ -449,7 +452,45 @@ export class DreamSession {
     const d = this.dataset.filter((p) => Number.isFinite(p.feature) && Number.isFinite(p.xe));
     if (!d.length) return null;
     const sources = [...new Set(d.map((p) => p.source))];
-    return { type: 'dataset', source: sources.join(', '), feature: d.map((p) => p.feature), xe: d.map((p) => p.xe), text: d.map((p) => p.text) };
+    const tok = this.model?.tokenizer;
+    return {
+      type: 'dataset', source: sources.join(', '), feature: d.map((p) => p.feature), xe: d.map((p) => p.xe), text: d.map((p) => p.text),
+      ...(tok ? { ids: d.map((p) => p.ids), tokens: d.map((p) => tokenStrings(tok, p.ids)) } : {}),
+    };
+  }
+
+  /**
+   * The dataset baseline of the corpus in `req`, scanned in the background (while the run dreams)
+   * with windows as long as the dream's prompts, then shown in the panel and kept with the frontier
+   * when it is saved. A scan is cached per model, feature, window and corpus, so it runs once.
+   * Failures become a notice: the dream itself does not depend on it.
+   */
+  async scanDataset(req: DatasetRequest): Promise<void> {
+    const source = corpusLabel(req.corpus);
+    try {
+      const { prepared, model } = this.requirePrepared('scan a corpus');
+      const n = this.current?.config.seqLen ?? this.configFor({}).seqLen;
+      this.log('info', `scanning ${req.corpus.join(', ')} for the dataset baseline (windows of ${n} tokens)`);
+      const t0 = performance.now();
+      const { points, result } = await datasetBaseline({
+        model, feature: prepared, corpus: req.corpus, n, cacheDir: req.cacheDir, source, session: this.engine, signal: this.scanAbort.signal,
+      });
+      if (this.scanAbort.signal.aborted) return;
+      this.dataset = [...this.dataset.filter((p) => p.source !== source), ...points];
+      const c = result.counts;
+      this.log('info', `dataset baseline from ${source}: ${points.length} examples of ${c.scored} windows scored in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      const msg = this.datasetMessage();
+      if (msg) this.panel(msg);
+    } catch (e) {
+      if (this.scanAbort.signal.aborted) return;
+      const message = `The dataset baseline from ${source} is not shown: ${(e as Error).message}`;
+      this.log('warn', message);
+      this.panel({ type: 'notice', level: 'warning', message, about: 'dataset' });
+    }
+  }
+
+  private log(level: 'info' | 'warn', message: string): void {
+    this.deps.notify({ kind: 'log', level, message: `[${this.feature.meta.name}] ${message}` });
   }
 
   /** What a webview needs after `ready`, in protocol order. */
@@ -523,6 +564,7 @@ export class DreamSession {
 
   /** Stops the run (keeping its checkpoint) and frees the backends. */
   async close(): Promise<RunRecord[]> {
+    this.scanAbort.abort();
     const cur = this.current;
     if (cur?.active) {
       cur.active.reason = 'close';

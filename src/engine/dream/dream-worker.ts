@@ -120,6 +120,7 @@ export class DreamService {
       const s = await DreamSession.open(req, this.deps(), req.config ?? {});
       this.sessions.set(req.sessionId, s);
       if (req.start ?? !req.restore) s.startRun();
+      if (req.dataset) void s.scanDataset(req.dataset);
       return s.summary();
     },
 
@@ -128,6 +129,7 @@ export class DreamService {
       const file = await readFrontierFile(req.path);
       const s = await DreamSession.openSaved(req, this.deps(), file);
       this.sessions.set(req.sessionId, s);
+      if (req.dataset) void s.scanDataset(req.dataset);
       return s.summary();
     },
 

@@ -90,6 +90,16 @@ export interface OpenSessionRequest {
   checkpointDir?: string;
   /** Runs to bring back (after a window reload); `resume` continues those that were running. */
   restore?: { runs: RunRecord[]; resume: boolean };
+  /** Scan a corpus for the dataset baseline (setting `reverie.datasetCorpus`) and show it in the panel. */
+  dataset?: DatasetRequest;
+}
+
+/** A corpus to overlay as max-activating dataset examples, scanned in the background and cached. */
+export interface DatasetRequest {
+  /** Text files or folders, absolute. */
+  corpus: string[];
+  /** Where finished (and interrupted) scans are kept, so a corpus is scanned once per feature. */
+  cacheDir: string;
 }
 
 export interface OpenSavedRequest {
@@ -102,6 +112,7 @@ export interface OpenSavedRequest {
   workspaceRoot?: string;
   trusted: boolean;
   checkpointDir?: string;
+  dataset?: DatasetRequest;
 }
 
 export interface SessionSummary {

@@ -1,7 +1,7 @@
 // The folders of one run: a temporary root holding code-server's user data and extensions, the
 // browser profile, and a COPY of examples/ (the journey writes dreams/ and a broken feature file
 // into it), plus the artifacts folder under test-results/e2e.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -38,6 +38,9 @@ const USER_SETTINGS = {
   'window.restoreWindows': 'all',
 };
 
+/** The workspace's `reverie.datasetCorpus`, relative to the workspace folder. */
+export const DATASET_CORPUS = 'e2e-corpus.txt';
+
 const json = (v) => JSON.stringify(v, null, 2) + '\n';
 
 export function prepareRun(repoRoot, resultsDir) {
@@ -60,7 +63,10 @@ export function prepareRun(repoRoot, resultsDir) {
   // A dreams/ folder already in examples/ would make "the save created the file" prove nothing.
   rmSync(join(dirs.workspace, 'dreams'), { recursive: true, force: true });
   mkdirSync(join(dirs.workspace, '.vscode'), { recursive: true });
-  writeFileSync(join(dirs.workspace, '.vscode', 'settings.json'), json(EPO_SETTINGS));
+  // The dataset baseline: a few of the bundled model's own stories, so the scan beside the dream takes a second.
+  const stories = readFileSync(join(repoRoot, 'examples', 'corpus', 'stories260k-samples.txt'), 'utf8').split('\n\n').slice(0, 12);
+  writeFileSync(join(dirs.workspace, DATASET_CORPUS), `${stories.join('\n\n')}\n`);
+  writeFileSync(join(dirs.workspace, '.vscode', 'settings.json'), json({ ...EPO_SETTINGS, 'reverie.datasetCorpus': DATASET_CORPUS }));
   return dirs;
 }
 

@@ -25,6 +25,10 @@ export interface PanelSnapshot {
   rows: PanelRow[];
   /** "N prompts · F on the frontier" under the chart. */
   frontierCaption: string;
+  /** The header's headline numbers by label ("Best · XE < 6" → "2.07"). */
+  stats: Record<string, string>;
+  /** The Dataset examples section: its rows shown and its caption ('' when hidden). */
+  dataset: { rows: number; caption: string };
   buttons: { label: string; disabled: boolean; hidden: boolean }[];
   /** Canvas pixels of the plot area in the frontier colour (charts-orange) and the cloud colour (charts-blue). */
   pixels: { frontier: number; cloud: number; plotArea: number } | null;
@@ -38,8 +42,8 @@ function readPanel(): PanelSnapshot | null {
   const hidden = (el: Element | null) => !el || el.classList.contains('hidden') || (el as HTMLElement).offsetParent === null;
   const badge = document.querySelector('.state');
   const state = [...(badge?.classList ?? [])].find((c) => c.startsWith('state-'))?.slice(6) ?? '';
-  const table = document.querySelector('table.pop-table');
-  const rows = hidden(table) ? [] : [...document.querySelectorAll('table.pop-table tr.pop-row')].map((tr) => {
+  const table = document.querySelector('.population table.pop-table');
+  const rows = hidden(table) ? [] : [...document.querySelectorAll('.population table.pop-table tr.pop-row')].map((tr) => {
     const td = tr.querySelectorAll('td');
     const cell = (i: number) => (td[i]?.textContent ?? '').replace(/\s+/g, ' ').trim();
     return { lambda: cell(0), prompt: cell(1), feature: cell(2), xe: cell(3) };
@@ -49,6 +53,8 @@ function readPanel(): PanelSnapshot | null {
     disabled: (b as HTMLElement & { disabled?: boolean }).disabled === true || b.hasAttribute('disabled'),
     hidden: hidden(b),
   }));
+
+  const stats = Object.fromEntries([...document.querySelectorAll('.stats .stat')].map((el) => [text('.stat-label', el), text('.stat-value', el)]));
 
   let pixels: PanelSnapshot['pixels'] = null;
   const canvas = document.querySelector<HTMLCanvasElement>('.frontier .chart canvas');
@@ -87,6 +93,10 @@ function readPanel(): PanelSnapshot | null {
     notices: [...document.querySelectorAll('.notice .notice-text')].map((n) => (n.textContent ?? '').trim()),
     rows,
     frontierCaption: text('.frontier .section-caption'),
+    stats,
+    dataset: hidden(document.querySelector('.dataset'))
+      ? { rows: 0, caption: '' }
+      : { rows: document.querySelectorAll('.dataset tbody tr').length, caption: text('.dataset .section-caption') },
     buttons,
     pixels,
   };
@@ -94,7 +104,7 @@ function readPanel(): PanelSnapshot | null {
 
 export const describePanel = (s: PanelSnapshot) =>
   `panel "${s.featureName}" state=${s.state || '—'} "${s.iterLabel}" rows=${s.rows.length} caption="${s.frontierCaption}"` +
-  ` pixels=${JSON.stringify(s.pixels)}${s.runError ? ` error="${s.runError}"` : ''}${s.notices.length ? ` notices=${JSON.stringify(s.notices)}` : ''}`;
+  ` pixels=${JSON.stringify(s.pixels)} stats=${JSON.stringify(s.stats)} dataset=${JSON.stringify(s.dataset)}${s.runError ? ` error="${s.runError}"` : ''}${s.notices.length ? ` notices=${JSON.stringify(s.notices)}` : ''}`;
 
 /** Whether the frame's iframe (and every iframe around it) is displayed. */
 async function frameVisible(frame: Frame): Promise<boolean> {
