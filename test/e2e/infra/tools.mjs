@@ -81,8 +81,12 @@ export function ensureNode24(cacheDir) {
 
 /** PATH and npm settings under which Node 24 builds and runs code-server's native modules. */
 export function node24Env(node) {
+  // Under `npm run`, the outer npm's settings are in npm_* variables, and a nested npm takes them as
+  // its own config: code-server's postinstall then reads the outer Node's version from
+  // npm_config_user_agent ("node/v20") and refuses. Nothing of the outer npm is passed on.
+  const outer = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'NODE'));
   return {
-    ...process.env,
+    ...outer,
     PATH: `${join(node.home, 'bin')}${delimiter}${process.env.PATH ?? ''}`,
     // node-gyp must build against Node 24's headers (a user's npmrc may point nodedir elsewhere).
     npm_config_nodedir: node.home,
