@@ -8,7 +8,7 @@
  * iteration, the final population, and the final frontier).
  *
  * Usage: npx tsx scripts/record-panel-run.ts [--feature examples/features.ts#neuron2_17 | --neuron 2.17]
- *          [--iterations 300] [--seed 0] [--out test-results/real-run.json]
+ *          [--iterations 300] [--seed 0] [--out test-results/real-run.json] [--corpus examples/corpus]
  * Then: node scripts/panel-harness.mjs test-results/panel-real --run test-results/real-run.json --screenshots media/screenshots
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -28,8 +28,9 @@ const opts = new Command()
   .option('--iterations <n>', 'EPO iterations', '300')
   .option('--seed <n>', 'EPO seed', '0')
   .option('--out <file>', 'where the run goes', 'test-results/real-run.json')
+  .option('--corpus <path>', 'dataset baseline corpus, as the reverie.datasetCorpus setting ("" for none)', 'examples/corpus')
   .parse()
-  .opts<{ feature: string; neuron?: string; iterations: string; seed: string; out: string }>();
+  .opts<{ feature: string; neuron?: string; iterations: string; seed: string; out: string; corpus: string }>();
 
 function integer(name: string, v: string, min: number): number {
   const n = Number(v);
@@ -77,12 +78,24 @@ async function main(): Promise<void> {
     const summary = await call('openSession', {
       sessionId, feature: featureSource(), model: { allowDownload: false }, engine: { provider: 'cpu', threads: 0 },
       config: { iterations, seed },
+      dataset: opts.corpus ? { corpus: [resolve(ROOT, opts.corpus)], cacheDir: resolve(ROOT, 'test-results', 'scan-cache') } : undefined,
     });
     console.log(`${summary.title} on ${summary.model?.id} (${summary.model?.layers} layers, vocab ${summary.model?.vocab}), ${iterations} iterations, seed ${seed}`);
     await service.settled(sessionId);
     console.log(`run finished in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-    const last = live[live.length - 1];
+    if (opts.corpus) {
+      // The dataset scan runs beside the dream and may end after it: the panel gets it whenever it ends.
+      const t1 = performance.now();
+      while (!live.some((m) => m.type === 'dataset' || (m.type === 'notice' && m.about === 'dataset'))) {
+        if (performance.now() - t1 > 600_000) throw new Error('the dataset scan did not finish within 10 minutes');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const problem = live.find((m) => m.type === 'notice' && m.about === 'dataset');
+      if (problem) throw new Error(`the dataset scan failed: ${(problem as { message: string }).message}`);
+      console.log(`dataset baseline ready ${((performance.now() - t0) / 1000).toFixed(1)} s after the start`);
+    }
+    const last = [...live].reverse().find((m) => m.type === 'runState');
     if (last?.type !== 'runState' || last.state !== 'done') throw new Error(`the run did not finish: its last panel message was ${JSON.stringify(last)?.slice(0, 300)}`);
     if (!init) throw new Error('no init message was captured (the run emitted no iteration)');
     const messages = [init, ...live];

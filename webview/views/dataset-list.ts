@@ -11,7 +11,7 @@ import { idsKey } from '../token-diff';
 import { tokenChip } from './chips';
 
 /** Enough to read the top of the list; the chart shows every example. */
-const MAX_ROWS = 32;
+const MAX_ROWS = 12;
 
 export class DatasetView {
   readonly el: HTMLElement;
