@@ -4,13 +4,12 @@
  * resumed run continues the identical trajectory even if the backend's numbers depended on how
  * prompts were batched. The prompt cache is rebuilt from the history; rejected prompts are stored.
  */
-import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-write';
 import { int32FromBase64, toBase64 } from './base64';
 import { PromptCache } from './cache';
 import { EpoConfig, EpoConfigError, resolveConfig, slotLambdas } from './config';
 import { EvalHistory, SerializedHistory } from './history';
-import { bad, FileFormatError, isArray, isBool, isInt, isNumber, isObject, isString, parseJson } from './json-check';
+import { bad, FileFormatError, isArray, isBool, isInt, isNumber, isObject, isString, parseJson, readTextFile } from './json-check';
 import { Prng, PrngState } from './prng';
 import { BoundarySnapshot, RunState } from './state';
 import type { EpoStats, EpoTimings } from './types';
@@ -135,12 +134,7 @@ export function parseCheckpoint(text: string, path = 'checkpoint'): Checkpoint {
 }
 
 export async function loadCheckpoint(path: string): Promise<Checkpoint> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new Error(`cannot read checkpoint ${path}: ${(e as Error).message}`);
-  }
+  const text = await readTextFile(path, 'checkpoint');
   return parseCheckpoint(text, path);
 }
 

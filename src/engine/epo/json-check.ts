@@ -1,4 +1,5 @@
 /** Small checks for reading JSON files back, each naming the field that is wrong. */
+import { readFile } from 'node:fs/promises';
 
 export class FileFormatError extends Error {
   override name = 'FileFormatError';
@@ -46,4 +47,23 @@ export function parseJson(text: string, path: string): unknown {
   } catch (e) {
     throw new FileFormatError(`${path} is not valid JSON (damaged or truncated?): ${(e as Error).message}`);
   }
+}
+
+/** A file's text, or an error that says which kind of file could not be read ("cannot read run file x: …"). */
+export async function readTextFile(path: string, kind: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read ${kind} ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** A model's `files` list: name, sha256 and size of each file, as run and frontier files record them. */
+export function checkModelFiles(v: unknown, what: string): void {
+  isArray(v, what).forEach((x, i) => {
+    const o = isObject(x, `${what}[${i}]`);
+    isString(o.name, `${what}[${i}].name`);
+    isString(o.sha256, `${what}[${i}].sha256`);
+    isInt(o.bytes, `${what}[${i}].bytes`);
+  });
 }

@@ -3,13 +3,12 @@
  * found, with the model and feature it ran against, optionally the full history, and optionally
  * what --resume needs. Written atomically; read back with errors that name the bad field.
  */
-import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-write';
 import { Checkpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, restoreState } from './checkpoint';
 import { EpoConfig, resolveConfig } from './config';
 import { FrontierPoint, mergeFrontierPoints } from './frontier';
 import { EvalHistory, INITIAL_ITERATION, SerializedHistory } from './history';
-import { bad, FileFormatError, isArray, isBool, isInt, isNumber, isObject, isString, parseJson } from './json-check';
+import { bad, FileFormatError, isArray, isBool, isInt, isNumber, isObject, isString, parseJson, readTextFile, checkModelFiles } from './json-check';
 import type { EpoResult, EpoStats, EpoTimings, PopulationMember } from './types';
 
 export const RUN_FORMAT = 'reverie.run';
@@ -139,12 +138,7 @@ export function parseRunFile(text: string, path = 'run file'): RunFile {
   }
   const model = isObject(r.model, `${path}: model`);
   isString(model.id, `${path}: model.id`);
-  isArray(model.files, `${path}: model.files`).forEach((f, i) => {
-    const o = isObject(f, `${path}: model.files[${i}]`);
-    isString(o.name, `${path}: model.files[${i}].name`);
-    isString(o.sha256, `${path}: model.files[${i}].sha256`);
-    isInt(o.bytes, `${path}: model.files[${i}].bytes`);
-  });
+  checkModelFiles(model.files, `${path}: model.files`);
   const feature = isObject(r.feature, `${path}: feature`);
   for (const key of ['name', 'description', 'sourceHash']) isString(feature[key], `${path}: feature.${key}`);
   isInt(r.seed, `${path}: seed`);
@@ -159,12 +153,7 @@ export function parseRunFile(text: string, path = 'run file'): RunFile {
 }
 
 export async function readRunFile(path: string): Promise<RunFile> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new Error(`cannot read run file ${path}: ${(e as Error).message}`);
-  }
+  const text = await readTextFile(path, 'run file');
   return parseRunFile(text, path);
 }
 

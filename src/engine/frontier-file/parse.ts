@@ -2,9 +2,8 @@
  * Reading a frontier file back: every field checked, and a damaged file reported by naming the
  * field and what is wrong with it (FrontierFileError), never misread.
  */
-import { readFile } from 'node:fs/promises';
 import { resolveConfig } from '../epo/config';
-import { bad, FileFormatError, isArray, isBool, isInt, isNumber, isObject, isString, parseJson } from '../epo/json-check';
+import { bad, FileFormatError, isArray, isBool, isInt, isNumber, isObject, isString, parseJson, readTextFile, checkModelFiles } from '../epo/json-check';
 import { decompressHistory } from './history-codec';
 import {
   CompressedHistory, DatasetPoint, FrontierFile, FrontierFileError, FrontierFilePoint, FrontierRun,
@@ -95,12 +94,7 @@ export function parseFrontierFile(text: string, path: string, opts: ParseOptions
     for (const key of ['file', 'exportName', 'spec']) if (feature[key] !== undefined) isString(feature[key], `${path}: feature.${key}`);
     const model = isObject(f.model, `${path}: model`);
     isString(model.id, `${path}: model.id`);
-    isArray(model.files, `${path}: model.files`).forEach((x, i) => {
-      const o = isObject(x, `${path}: model.files[${i}]`);
-      isString(o.name, `${path}: model.files[${i}].name`);
-      isString(o.sha256, `${path}: model.files[${i}].sha256`);
-      isInt(o.bytes, `${path}: model.files[${i}].bytes`);
-    });
+    checkModelFiles(model.files, `${path}: model.files`);
     for (const key of ['layers', 'dModel', 'vocab']) if (model[key] !== undefined) isInt(model[key], `${path}: model.${key}`);
     const runs = isArray(f.runs, `${path}: runs`).map((r, i) => checkRun(r, `${path}: runs[${i}]`, opts.decodeHistories ?? true));
     const seen = new Set<string>();
@@ -118,11 +112,6 @@ export function parseFrontierFile(text: string, path: string, opts: ParseOptions
 }
 
 export async function readFrontierFile(path: string, opts: ParseOptions = {}): Promise<FrontierFile> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new Error(`cannot read frontier file ${path}: ${(e as Error).message}`);
-  }
+  const text = await readTextFile(path, 'frontier file');
   return parseFrontierFile(text, path, opts);
 }

@@ -3,9 +3,8 @@
  * is (a cursor at a window), the counts so far and the kept windows. Written atomically, so an
  * interrupted scan resumes from its last state and ends with exactly the uninterrupted result.
  */
-import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../epo/atomic-write';
-import { bad, FileFormatError, isArray, isBool, isInt, isNumber, isObject, isString, parseJson } from '../epo/json-check';
+import { bad, FileFormatError, isArray, isBool, isInt, isNumber, isObject, isString, parseJson, readTextFile } from '../epo/json-check';
 import type { CorpusFile } from './corpus';
 import type { TopEntry, WindowLocation } from './top-k';
 import type { ScanCursor } from './windows';
@@ -75,12 +74,7 @@ function location(v: unknown, what: string): WindowLocation {
 
 /** Reads and checks a state file; errors name the file and field. */
 export async function readScanState(path: string): Promise<ScanState> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new Error(`cannot read scan state ${path}: ${(e as Error).message}`);
-  }
+  const text = await readTextFile(path, 'scan state');
   try {
     const s = isObject(parseJson(text, path), path);
     if (s.format !== SCAN_STATE_FORMAT) bad(`${path}: format`, `"${SCAN_STATE_FORMAT}"`, s.format);
