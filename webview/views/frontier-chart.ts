@@ -17,6 +17,7 @@ import type { Zoom } from '../persist';
 import { grownRange, type Range } from '../ranges';
 import { readPalette, type Palette } from '../theme';
 import { IN_DISTRIBUTION_XE, drawOverlays, drawRegion, plotFrame } from './chart-draw';
+import { button } from './button';
 import { ChartHover } from './chart-hover';
 import { CloudLayer } from './cloud-layer';
 import { ReplayBar } from './replay-bar';
@@ -63,11 +64,7 @@ export class FrontierView {
       selectDataset: (i) => actions.selectDataset(i),
     }, tooltip);
     this.bar = new ReplayBar((it) => this.setReplay(it));
-    this.resetZoom = document.createElement('vscode-button');
-    this.resetZoom.textContent = 'Reset zoom';
-    this.resetZoom.icon = 'zoom-out';
-    this.resetZoom.secondary = true;
-    this.resetZoom.addEventListener('click', () => this.setZoom(null));
+    this.resetZoom = button('Reset zoom', 'zoom-out', () => this.setZoom(null));
     const item = (cls: string, text: string) => h('span', { class: 'legend-item' }, h('span', { class: `swatch ${cls}` }), text);
     this.datasetLegend = item('sw-dataset', 'dataset examples');
     this.el = h('section', { class: 'panel-section frontier' },

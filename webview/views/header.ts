@@ -7,6 +7,7 @@ import type { VscodeProgressBar } from '@vscode-elements/elements/dist/vscode-pr
 import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
 import type { ControlAction } from '../../src/protocol/panel';
 import { h, setText, toggle } from '../dom';
+import { button } from './button';
 import { formatCount, formatDuration, formatMs, formatRate, formatValue, formatLambda } from '../format';
 import { Dirty, type PanelModel } from '../model';
 
@@ -19,15 +20,6 @@ export interface HeaderActions {
 
 const STATE_LABEL = { running: 'Running', paused: 'Paused', stopped: 'Stopped', done: 'Done', error: 'Error' } as const;
 const STATE_ICON = { running: 'loading', paused: 'debug-pause', stopped: 'debug-stop', done: 'pass', error: 'error' } as const;
-
-function button(label: string, icon: string, secondary: boolean, onClick: () => void): VscodeButton {
-  const b = document.createElement('vscode-button');
-  b.textContent = label;
-  b.icon = icon;
-  b.secondary = secondary;
-  b.addEventListener('click', () => { if (!b.disabled) onClick(); });
-  return b;
-}
 
 function stat(label: string, hint: string): { el: HTMLElement; value: HTMLElement; sub: HTMLElement } {
   const value = h('div', { class: 'stat-value' });
@@ -80,10 +72,10 @@ export class HeaderView {
   private runError = h('div', { class: 'run-error' });
 
   constructor(private actions: HeaderActions) {
-    this.pause = button('Pause', 'debug-pause', true, () => this.onPause());
-    this.stop = button('Stop', 'debug-stop', true, () => actions.control('stop'));
-    this.again = button('Run again', 'debug-restart', false, () => this.onRunAgain());
-    this.save = button('Save frontier', 'save', true, () => actions.saveFrontier());
+    this.pause = button('Pause', 'debug-pause', () => this.onPause());
+    this.stop = button('Stop', 'debug-stop', () => actions.control('stop'));
+    this.again = button('Run again', 'debug-restart', () => this.onRunAgain(), true);
+    this.save = button('Save frontier', 'save', () => actions.saveFrontier());
     this.seed = document.createElement('vscode-textfield');
     this.seed.type = 'number';
     this.seed.min = 0;

@@ -2,19 +2,11 @@
 import type { VscodeButton } from '@vscode-elements/elements/dist/vscode-button/vscode-button.js';
 import { h, setText, toggle } from '../dom';
 import { formatCount } from '../format';
+import { button } from './button';
 
 /** A whole run plays back in about ten seconds, whatever its length. */
 const PLAY_TICK_MS = 50;
 const PLAY_TICKS = 200;
-
-function button(label: string, icon: string, onClick: () => void): VscodeButton {
-  const b = document.createElement('vscode-button');
-  b.textContent = label;
-  b.icon = icon;
-  b.secondary = true;
-  b.addEventListener('click', onClick);
-  return b;
-}
 
 export class ReplayBar {
   readonly el: HTMLElement;

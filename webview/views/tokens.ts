@@ -9,21 +9,13 @@ import { dropIntensity, largestDrop } from '../attribution-scale';
 import { h, setText, toggle } from '../dom';
 import { formatPercent, formatValue, formatXe } from '../format';
 import { Dirty, type PanelModel } from '../model';
+import { button } from './button';
 import { tokenChip } from './chips';
 import type { Tooltip } from './tooltip';
 
 export interface TokensActions {
   copy(text: string): void;
   retry(): void;
-}
-
-function smallButton(label: string, icon: string, onClick: () => void): VscodeButton {
-  const b = document.createElement('vscode-button');
-  b.textContent = label;
-  b.icon = icon;
-  b.secondary = true;
-  b.addEventListener('click', onClick);
-  return b;
 }
 
 export class TokensView {
@@ -43,9 +35,9 @@ export class TokensView {
   private attribution: Attribution | null = null;
 
   constructor(private actions: TokensActions, private tooltip: Tooltip, private getModel: () => PanelModel) {
-    const copyText = smallButton('Copy text', 'copy', () => { const s = this.getModel().selection; if (s) actions.copy(s.text); });
-    const copyIds = smallButton('Copy ids', 'symbol-number', () => { const s = this.getModel().selection; if (s) actions.copy(JSON.stringify(s.ids)); });
-    this.retry = smallButton('Retry', 'refresh', () => actions.retry());
+    const copyText = button('Copy text', 'copy', () => { const s = this.getModel().selection; if (s) actions.copy(s.text); });
+    const copyIds = button('Copy ids', 'symbol-number', () => { const s = this.getModel().selection; if (s) actions.copy(JSON.stringify(s.ids)); });
+    this.retry = button('Retry', 'refresh', () => actions.retry());
     this.status.append(this.ring, this.statusText, this.retry);
     this.legend = h('div', { class: 'tok-legend' },
       h('span', { class: 'legend-item' }, h('span', { class: 'swatch drop-scale' }), 'colour: largest drop — some substitute kills the feature'),
