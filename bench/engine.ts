@@ -14,6 +14,7 @@ import { onnx } from 'onnx-proto';
 import { Graph, matmul, toOnnx } from '../src/engine/graph';
 import { EngineSession, TensorData, ort } from '../src/engine/runtime/ort';
 import { WorkerSessionHost } from '../src/engine/runtime/worker-host';
+import { median } from '../src/engine/util/stats';
 
 const [M, K, N] = [256, 512, 50304];
 const FLOP = 2 * M * K * N;
@@ -49,12 +50,6 @@ function handWrittenModel(w: Float32Array): Uint8Array {
       output: [info('y', [M, N])],
     },
   }).finish();
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {

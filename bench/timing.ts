@@ -10,8 +10,4 @@ export async function timeRuns(fn: () => Promise<unknown>, runs: number, warmup 
   return times;
 }
 
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+export { median } from '../src/engine/util/stats';

@@ -12,6 +12,7 @@ import { loadModel, LoadedModel } from '../src/engine/models/load';
 import { dream, neuronFeature } from '../src/engine/dream/dream';
 import { Prng } from '../src/engine/epo/prng';
 import { scanCorpus } from '../src/engine/scan';
+import { median } from '../src/engine/util/stats';
 
 interface Options {
   seed: number;
@@ -32,11 +33,6 @@ function chooseNeurons(model: LoadedModel, count: number, seed: number): string[
     if (!out.includes(spec)) out.push(spec);
   }
   return out;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 const fmt = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '—');

@@ -6,6 +6,8 @@
  */
 import { h, setText, toggle } from '../dom';
 import { formatValue, formatXe, oneLine } from '../format';
+import type { DatasetMessage } from '../../src/protocol/panel';
+import { median } from '../../src/engine/util/stats';
 import { Dirty, type PanelModel } from '../model';
 import { idsKey } from '../token-diff';
 import { tokenChip } from './chips';
@@ -17,7 +19,8 @@ export class DatasetView {
   readonly el: HTMLElement;
   private caption = h('span', { class: 'section-caption' });
   private body = h('tbody');
-  private shown = '';
+  /** The message the rows were built from (each dataset message is a new object). */
+  private shown: DatasetMessage | null = null;
 
   constructor(private onSelect: (index: number) => void) {
     const th = (label: string, cls: string, title: string) => h('th', { class: cls, text: label, title, attrs: { scope: 'col' } });
@@ -35,10 +38,9 @@ export class DatasetView {
     if (!(dirty & (Dirty.dataset | Dirty.selection | Dirty.run))) return;
     const d = m.dataset;
     toggle(this.el, 'hidden', !d || d.feature.length === 0);
-    if (!d || d.feature.length === 0) { this.shown = ''; return; }
-    const key = `${d.source}|${d.feature.length}|${d.feature[0]}|${d.xe[0]}`;
-    if (key !== this.shown) {
-      this.shown = key;
+    if (!d || d.feature.length === 0) { this.shown = null; return; }
+    if (d !== this.shown) {
+      this.shown = d;
       const order = [...d.feature.keys()].sort((a, b) => d.feature[b] - d.feature[a]).slice(0, MAX_ROWS);
       const inspectable = !!d.ids && !!d.tokens;
       this.body.replaceChildren(...order.map((i) => {
@@ -54,8 +56,7 @@ export class DatasetView {
         }
         return row;
       }));
-      const median = [...d.xe].sort((a, b) => a - b)[Math.floor(d.xe.length / 2)];
-      setText(this.caption, `${d.source ? `${d.source} · ` : ''}top ${d.feature.length} windows · median XE ${formatXe(median)}${d.feature.length > MAX_ROWS ? ` · best ${MAX_ROWS} listed` : ''}`);
+      setText(this.caption, `${d.source ? `${d.source} · ` : ''}top ${d.feature.length} windows · median XE ${formatXe(median(d.xe))}${d.feature.length > MAX_ROWS ? ` · best ${MAX_ROWS} listed` : ''}`);
     }
     const selected = m.selection ? idsKey(m.selection.ids) : null;
     for (const row of this.body.children) {

@@ -9,6 +9,7 @@ import type { LoadedModel } from '../../engine/models/load';
 import type { LoadedFeature } from '../../engine/features';
 import { loadFileFeatureRef, prepareFileFeatureRef } from '../feature-ref';
 import { frontierSlug, FrontierFeature } from '../../engine/frontier-file';
+import { median } from '../../engine/util/stats';
 import { scanCorpus, corpusLabel, datasetPoints, writeDatasetToFrontierFile, ScanProgress, ScanResult } from '../../engine/scan';
 
 interface ScanCliOptions extends ModelCliOptions {
@@ -76,11 +77,6 @@ function progressBar(o: ScanCliOptions): { start(bytes: number, done: number): v
     update: (p) => bar.update(p.bytesDone, { tokens: group(p.counts.tokens), best: best(p), rate: rate(p) }),
     stop: () => bar.stop(),
   };
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
 }
 
 function summary(model: LoadedModel, feature: PreparedFeature, r: ScanResult, show: number): string {
