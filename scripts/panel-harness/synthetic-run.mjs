@@ -7,17 +7,9 @@
 // Usage: node scripts/panel-harness/synthetic-run.mjs [--seed 0] [--iterations 300] [--out run.json]
 
 import { writeFileSync } from 'node:fs';
+import { tsImport } from 'tsx/esm/api';
 
-export function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { mulberry32 } = await tsImport('../../src/engine/util/random.ts', import.meta.url);
 
 const COMMON = `the of and to a in is that it was for on as with he be at by his this had from not but
 what all were when we there can an your which their said if do will each about how up out them then
