@@ -13,6 +13,7 @@
  * Both sides validate what they receive (`validateHostMessage` / `validateWebviewMessage`): a
  * webview is a web page, and the host must not act on a malformed message.
  */
+import type { EpoConfig } from '../engine/epo/config';
 
 /** Bumped whenever a message changes shape; both sides send it so a stale webview is detected. */
 export const PANEL_PROTOCOL_VERSION = 1;
@@ -33,25 +34,15 @@ export interface ModelInfo {
   vocab: number;
 }
 
-/** The EPO hyper-parameters shown in the panel (names as in the engine's EpoConfig). */
-export interface RunConfig {
-  iterations: number;
-  population: number;
-  childrenPerMember: number;
-  topK: number;
-  seqLen: number;
-  restartEvery: number;
-  lambdaMin: number;
-  lambdaMax: number;
-  restartLambdaMin: number;
-  restartLambdaMax: number;
-  seed: number;
-  batchSize?: number;
-  retokenize?: boolean;
-  bannedText?: string[];
-  /** k actually used (topK capped at the number of allowed tokens). */
-  topKUsed?: number;
-}
+/** The EPO hyper-parameters shown in the panel: the engine's EpoConfig fields, the last three optional. */
+export type RunConfig = Pick<EpoConfig,
+  'iterations' | 'population' | 'childrenPerMember' | 'topK' | 'seqLen' | 'restartEvery' |
+  'lambdaMin' | 'lambdaMax' | 'restartLambdaMin' | 'restartLambdaMax' | 'seed'>
+  & Partial<Pick<EpoConfig, 'batchSize' | 'retokenize' | 'bannedText'>>
+  & {
+    /** k actually used (topK capped at the number of allowed tokens). */
+    topKUsed?: number;
+  };
 
 /**
  * Evaluated prompts as parallel arrays, one entry per prompt. Only finite feature / XE values: the
