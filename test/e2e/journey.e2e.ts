@@ -33,6 +33,17 @@ const FEATURE = 'neuron2_17';
 const FEATURE_LINE = 'objective: neuron(2, 17),';
 const FRONTIER_FILE = `${FEATURE}.frontier.json`;
 
+/** The panel shows the run Stopped, and two seconds later it still shows the same iteration. */
+async function expectStoppedForGood(p: FoundPanel, after: string): Promise<void> {
+  const stopped = await waitUntil('the panel to show the run Stopped', async () => {
+    const s = await snapshotOf(p.frame);
+    return { ok: s.state === 'stopped', seen: describePanel(s), value: s };
+  }, 30_000);
+  await sleep(2000);
+  const later = await snapshotOf(p.frame);
+  assert.equal(later.iterLabel, stopped.iterLabel, `iterations went on after ${after}: "${stopped.iterLabel}" then "${later.iterLabel}"`);
+}
+
 /** 1-based line of the first line of a workspace file containing `text`. */
 function lineOf(file: string, text: string): number {
   const i = readFileSync(join(env.workspace, file), 'utf8').split('\n').findIndex((l) => l.includes(text));
@@ -272,13 +283,7 @@ test('a running dream can be cancelled from its notification and stopped from th
 
   await j.step("the progress notification's Cancel stops the run", async () => {
     await wb.clickNotificationButton(`Reverie: dreaming ${feature}`, 'Cancel');
-    const stopped = await waitUntil('the panel to show the run Stopped', async () => {
-      const s = await snapshotOf(p!.frame);
-      return { ok: s.state === 'stopped', seen: describePanel(s), value: s };
-    }, 30_000);
-    await sleep(2000);
-    const later = await snapshotOf(p!.frame);
-    assert.equal(later.iterLabel, stopped.iterLabel, `iterations went on after the stop: "${stopped.iterLabel}" then "${later.iterLabel}"`);
+    await expectStoppedForGood(p!, 'Cancel');
     const left = await wb.notifications();
     assert.ok(!left.some((m) => m.includes(`dreaming ${feature}`)), `the progress notification must end with the run: ${JSON.stringify(left)}`);
   });
@@ -291,12 +296,6 @@ test('a running dream can be cancelled from its notification and stopped from th
       return { ok: s.state === 'running' && !!it && it.done >= 1, seen: describePanel(s) };
     }, 60_000);
     await clickPanelButton(p!.frame, 'Stop');
-    const stopped = await waitUntil('the panel to show the run Stopped', async () => {
-      const s = await snapshotOf(p!.frame);
-      return { ok: s.state === 'stopped', seen: describePanel(s), value: s };
-    }, 30_000);
-    await sleep(2000);
-    const later = await snapshotOf(p!.frame);
-    assert.equal(later.iterLabel, stopped.iterLabel, `iterations went on after Stop: "${stopped.iterLabel}" then "${later.iterLabel}"`);
+    await expectStoppedForGood(p!, 'Stop');
   });
 });
