@@ -16,11 +16,20 @@ export function engineOptions(s: ReverieSettings): EngineOptions {
 }
 
 /**
- * The dataset corpus of the workspace (setting `reverie.datasetCorpus`, relative to the workspace
- * folder), with a cache for its scans in the extension's storage; none when the setting is empty.
+ * The dataset corpus (setting `reverie.datasetCorpus`, relative to the workspace folder), with a
+ * cache for its scans in the extension's storage; none when the setting is empty. A value from the
+ * workspace's settings is confined to the workspace folder (the scan refuses any file whose real
+ * path is outside it, or that is not `.txt`): a cloned repository's `.vscode/settings.json` must
+ * not make the panel show, and Save Frontier copy, a file from elsewhere. The user's own settings
+ * may name any corpus.
  */
 export function datasetOptions(s: ReverieSettings, root: string | undefined, storageDir: string): DatasetRequest | undefined {
-  if (!s.datasetCorpus) return undefined;
-  const corpus = isAbsolute(s.datasetCorpus) || !root ? resolve(s.datasetCorpus) : resolve(root, s.datasetCorpus);
-  return { corpus: [corpus], cacheDir: join(storageDir, 'dataset-scans') };
+  const c = s.datasetCorpus;
+  if (!c) return undefined;
+  const cacheDir = join(storageDir, 'dataset-scans');
+  if (c.scope === 'workspace') {
+    // A workspace without a folder has nothing its value could be confined to, so no corpus.
+    return root ? { corpus: [resolve(root, c.path)], within: root, cacheDir } : undefined;
+  }
+  return { corpus: [isAbsolute(c.path) || !root ? resolve(c.path) : resolve(root, c.path)], cacheDir };
 }

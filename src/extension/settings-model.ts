@@ -28,18 +28,59 @@ export interface ReverieSettings {
   frontierFolder: string;
   codeLensEnabled: boolean;
   includeHistories: boolean;
-  datasetCorpus?: string;
+  /** The corpus setting and who set it: a workspace may only name `.txt` files inside its folder. */
+  datasetCorpus?: { path: string; scope: SettingScope };
   /** The EPO fields the user set (plus the host's checkpoint interval). */
   epo: Partial<EpoConfig>;
 }
 
-/** Reads one setting: its value and whether the user set it anywhere (user, workspace, folder). */
-export type SettingReader = (key: string) => { value: unknown; explicit: boolean };
+/**
+ * Settings an untrusted workspace may not set (package.json's `restrictedConfigurations`, checked
+ * against this list by a test): each names a path Reverie reads or writes, or allows downloads.
+ */
+export const RESTRICTED_SETTINGS = ['modelCacheDir', 'defaultModel', 'allowDownloads', 'frontierFolder', 'datasetCorpus'] as const;
+
+/** Where a setting's value came from: the user's own settings, or the workspace's (`.vscode/settings.json`, a folder's). */
+export type SettingScope = 'user' | 'workspace';
+
+/** One setting's value in each layer (VS Code's `inspect`, without the language overrides). */
+export interface SettingLayers {
+  /** package.json's default. */
+  default?: unknown;
+  user?: unknown;
+  workspace?: unknown;
+  folder?: unknown;
+}
+
+/** Reads one setting's layers; undefined in every layer: the default. */
+export type SettingReader = (key: string) => SettingLayers;
+
+interface Effective {
+  value: unknown;
+  /** Set by someone (user, workspace or folder), not the default. */
+  explicit: boolean;
+  scope?: SettingScope;
+}
+
+/**
+ * The value that wins (folder over workspace over user), as VS Code resolves it. In an untrusted
+ * workspace a restricted setting takes only the user's value: VS Code does the same for
+ * `restrictedConfigurations`, and doing it here too keeps the rule testable and independent of it.
+ */
+function effective(layers: SettingLayers, restricted: boolean, trusted: boolean): Effective {
+  if (!(restricted && !trusted)) {
+    if (layers.folder !== undefined) return { value: layers.folder, explicit: true, scope: 'workspace' };
+    if (layers.workspace !== undefined) return { value: layers.workspace, explicit: true, scope: 'workspace' };
+  }
+  if (layers.user !== undefined) return { value: layers.user, explicit: true, scope: 'user' };
+  return { value: layers.default, explicit: false };
+}
 
 const str = (v: unknown, fallback: string) => (typeof v === 'string' && v.trim() ? v.trim() : fallback);
 
-export function readSettings(read: SettingReader): { settings: ReverieSettings; problems: string[] } {
+export function readSettings(readLayers: SettingReader, opts: { trusted: boolean } = { trusted: true }): { settings: ReverieSettings; problems: string[] } {
   const problems: string[] = [];
+  const read = (key: string): Effective => effective(readLayers(key), (RESTRICTED_SETTINGS as readonly string[]).includes(key), opts.trusted);
   const provider = read('executionProvider').value;
   const threads = read('threads').value;
   const epo: Partial<EpoConfig> = {};
@@ -63,10 +104,15 @@ export function readSettings(read: SettingReader): { settings: ReverieSettings; 
     frontierFolder: str(read('frontierFolder').value, DEFAULT_FRONTIER_FOLDER),
     codeLensEnabled: read('codeLens.enabled').value !== false,
     includeHistories: read('frontier.includeHistories').value !== false,
-    datasetCorpus: str(read('datasetCorpus').value, '') || undefined,
+    datasetCorpus: datasetCorpus(read('datasetCorpus')),
     epo,
   };
   return { settings, problems };
+}
+
+function datasetCorpus(s: Effective): ReverieSettings['datasetCorpus'] {
+  const path = str(s.value, '');
+  return path && s.scope ? { path, scope: s.scope } : undefined;
 }
 
 /** The frontier folder for a workspace folder (a relative setting is relative to it). */

@@ -10,9 +10,8 @@ export function currentSettings(scope?: vscode.Uri): ReverieSettings {
   const c = vscode.workspace.getConfiguration('reverie', scope);
   const { settings, problems } = readSettings((key) => {
     const i = c.inspect(key);
-    const explicit = !!i && [i.globalValue, i.workspaceValue, i.workspaceFolderValue].some((v) => v !== undefined);
-    return { value: c.get(key), explicit };
-  });
+    return { default: i?.defaultValue, user: i?.globalValue, workspace: i?.workspaceValue, folder: i?.workspaceFolderValue };
+  }, { trusted: vscode.workspace.isTrusted });
   for (const p of problems) {
     if (reported.has(p)) continue;
     reported.add(p);

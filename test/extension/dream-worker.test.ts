@@ -7,7 +7,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync, realpathSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { DreamEngine } from '../../src/extension/engine-client';
@@ -304,6 +304,16 @@ test('a dataset corpus is scanned beside the dream, shown, inspectable, cached a
   assert.match((notice as { message: string }).message, /missing\.txt/);
   await waitFor('the run despite the corpus', stateIs('ds3', 'done'));
   await engine.call('closeSession', { sessionId: 'ds3' });
+
+  // Named by a workspace's settings: a corpus outside its folder is refused, nothing from it is shown.
+  const workspace = join(dir, 'workspace');
+  mkdirSync(workspace);
+  await open('ds4', { dataset: { corpus: [corpus], within: workspace, cacheDir } });
+  await waitFor('a refusal', () => panelOf('ds4').some((m) => m.type === 'notice' && m.about === 'dataset'), 60_000);
+  assert.match((panelOf('ds4').find((m) => m.type === 'notice') as { message: string }).message, /stories\.txt is outside the workspace folder/);
+  assert.ok(!panelOf('ds4').some((m) => m.type === 'dataset'), 'no dataset examples from outside the workspace');
+  await waitFor('the run despite the refusal', stateIs('ds4', 'done'));
+  await engine.call('closeSession', { sessionId: 'ds4' });
 });
 
 test('every panel message the worker sent in this file was valid', () => {

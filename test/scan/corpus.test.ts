@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readDocuments, listCorpus, CorpusDocument, ReadOptions } from '../../src/engine/scan/corpus';
+import { readDocuments, listCorpus, CorpusDocument, ReadOptions, TEXT_SNIFF_BYTES } from '../../src/engine/scan/corpus';
 
 const dir = mkdtempSync(join(tmpdir(), 'reverie-corpus-'));
 
@@ -89,4 +89,43 @@ test('a corpus folder lists its .txt files recursively and in order; a named fil
   await assert.rejects(listCorpus([join(dir, 'missing')]), /corpus path not found: .*missing/);
   mkdirSync(join(dir, 'empty'));
   await assert.rejects(listCorpus([join(dir, 'empty')]), /no \.txt files in corpus folder/);
+});
+
+test('a corpus file must be UTF-8 text: a binary named by mistake is refused by name', async () => {
+  const bin = join(dir, 'weights.bin');
+  writeFileSync(bin, Buffer.from([0x47, 0x47, 0x55, 0x46, 0x00, 0x01]));
+  await assert.rejects(listCorpus([bin]), /weights\.bin is not a text file \(a NUL byte at offset 4\)/);
+  const latin1 = join(dir, 'latin1.txt');
+  writeFileSync(latin1, Buffer.from('caf\xe9 au lait', 'latin1'));
+  await assert.rejects(listCorpus([latin1]), /latin1\.txt is not UTF-8 text/);
+  // A multi-byte character cut by the end of the sniffed bytes is still text.
+  const long = join(dir, 'long.txt');
+  writeFileSync(long, 'a'.repeat(TEXT_SNIFF_BYTES - 1) + 'é and more');
+  assert.equal((await listCorpus([long])).length, 1);
+});
+
+test('a corpus confined to a folder: only .txt files whose real path is inside it', async () => {
+  const ws = join(dir, 'workspace');
+  const outside = join(dir, 'secret.txt');
+  mkdirSync(join(ws, 'corpus'), { recursive: true });
+  writeFileSync(outside, 'the secret');
+  writeFileSync(join(ws, 'corpus', 'a.txt'), 'a story');
+  writeFileSync(join(ws, '..dots.txt'), 'a file whose name starts with two dots');
+  writeFileSync(join(ws, 'notes.md'), 'not a corpus');
+  const inside = await listCorpus([join(ws, 'corpus'), join(ws, '..dots.txt')], { within: ws });
+  assert.deepEqual(inside.map((f) => f.path.slice(ws.length + 1)), ['corpus/a.txt', '..dots.txt']);
+  // Named outright, through a relative escape, through a link, or through a linked folder: refused.
+  await assert.rejects(listCorpus([outside], { within: ws }), /secret\.txt is outside the workspace folder/);
+  await assert.rejects(listCorpus([join(ws, '..', 'secret.txt')], { within: ws }), /is outside the workspace folder/);
+  symlinkSync(outside, join(ws, 'corpus', 'link.txt'));
+  await assert.rejects(listCorpus([join(ws, 'corpus')], { within: ws }), /link\.txt \(it links to .*secret\.txt\) is outside the workspace folder/);
+  const linkedDir = join(ws, 'linked');
+  mkdirSync(join(dir, 'elsewhere'));
+  writeFileSync(join(dir, 'elsewhere', 'b.txt'), 'b');
+  symlinkSync(join(dir, 'elsewhere'), linkedDir);
+  await assert.rejects(listCorpus([linkedDir], { within: ws }), /b\.txt .*is outside the workspace folder/);
+  // /etc/passwd-like: a text file with another extension, even inside.
+  await assert.rejects(listCorpus([join(ws, 'notes.md')], { within: ws }), /notes\.md is not a \.txt file/);
+  // Without confinement (the user's own choice, the CLI) the same files are read.
+  assert.equal((await listCorpus([outside, join(ws, 'notes.md')])).length, 2);
 });

@@ -473,7 +473,7 @@ export class DreamSession {
       this.log('info', `scanning ${req.corpus.join(', ')} for the dataset baseline (windows of ${n} tokens)`);
       const t0 = performance.now();
       const { points, result } = await datasetBaseline({
-        model, feature: prepared, corpus: req.corpus, n, cacheDir: req.cacheDir, source, session: this.engine, signal: this.scanAbort.signal,
+        model, feature: prepared, corpus: req.corpus, within: req.within, n, cacheDir: req.cacheDir, source, session: this.engine, signal: this.scanAbort.signal,
       });
       if (this.scanAbort.signal.aborted) return;
       this.dataset = [...this.dataset.filter((p) => p.source !== source), ...points];

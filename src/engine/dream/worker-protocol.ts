@@ -98,6 +98,11 @@ export interface OpenSessionRequest {
 export interface DatasetRequest {
   /** Text files or folders, absolute. */
   corpus: string[];
+  /**
+   * Set when a workspace's settings named the corpus: every file must be a `.txt` file inside this
+   * folder (links followed), so a cloned repository cannot make the panel show a file from elsewhere.
+   */
+  within?: string;
   /** Where finished (and interrupted) scans are kept, so a corpus is scanned once per feature. */
   cacheDir: string;
 }

@@ -6,8 +6,8 @@
  * longer than `maxDocumentBytes` is cut at a line end (or, for one overlong line, at a space), and
  * the cut is a document boundary like a blank line.
  */
-import { open, readdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 export interface CorpusFile {
   path: string;
@@ -39,9 +39,28 @@ export const DEFAULT_CHUNK_BYTES = 1 << 20;
 export const DEFAULT_MAX_DOCUMENT_BYTES = 4 << 20;
 const TEXT_FILE = /\.txt$/i;
 
-/** Files named directly, and every *.txt file under folders named (recursively); sorted within a folder. */
-export async function listCorpus(paths: string[]): Promise<CorpusFile[]> {
+export interface ListOptions {
+  /**
+   * The folder the corpus was named from when someone other than the user named it (a workspace's
+   * settings): every file must then be a `.txt` file whose real path (links followed) lies inside
+   * this folder, so a cloned repository cannot make Reverie read and show a file elsewhere.
+   */
+  within?: string;
+}
+
+/** Bytes read from the start of each file to check it is text. */
+export const TEXT_SNIFF_BYTES = 64 << 10;
+
+/**
+ * Files named directly, and every *.txt file under folders named (recursively); sorted within a
+ * folder. Every file must look like UTF-8 text (no NUL byte, valid UTF-8 in its first 64 KiB):
+ * a binary named by mistake is refused by name instead of being scanned as noise.
+ */
+export async function listCorpus(paths: string[], opts: ListOptions = {}): Promise<CorpusFile[]> {
   if (!paths.length) throw new Error('no corpus given: name text files or folders');
+  const within = opts.within === undefined ? undefined : await realpath(opts.within).catch(() => {
+    throw new Error(`the folder the corpus must lie in does not exist: ${opts.within}`);
+  });
   const out: CorpusFile[] = [];
   const visit = async (p: string, named: boolean): Promise<void> => {
     const full = resolve(p);
@@ -55,7 +74,11 @@ export async function listCorpus(paths: string[]): Promise<CorpusFile[]> {
       const names = (await readdir(full)).filter((n) => !n.startsWith('.')).sort();
       for (const n of names) await visit(join(full, n), false);
     } else if (s.isFile() && (named || TEXT_FILE.test(full))) {
+      if (within !== undefined) await checkInside(full, within);
+      await checkText(full);
       out.push({ path: full, bytes: s.size, mtimeMs: s.mtimeMs });
+    } else if (named) {
+      throw new Error(`corpus path is neither a file nor a folder: ${full}`);
     }
   };
   for (const p of paths) {
@@ -65,6 +88,42 @@ export async function listCorpus(paths: string[]): Promise<CorpusFile[]> {
   }
   const seen = new Set<string>();
   return out.filter((f) => (seen.has(f.path) ? false : (seen.add(f.path), true)));
+}
+
+async function checkInside(file: string, within: string): Promise<void> {
+  if (!TEXT_FILE.test(file)) throw new Error(`corpus file ${file} is not a .txt file (a workspace setting may only name .txt files)`);
+  const real = await realpath(file);
+  const rel = relative(within, real);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+    const via = real === file ? '' : ` (it links to ${real})`;
+    throw new Error(`corpus file ${file}${via} is outside the workspace folder ${within}: a workspace setting may only name files inside it (name it in your user settings to scan it)`);
+  }
+}
+
+/** Refuses a file whose first bytes are not UTF-8 text. */
+async function checkText(file: string): Promise<void> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = new Uint8Array(TEXT_SNIFF_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    const head = buf.subarray(0, bytesRead);
+    const nul = head.indexOf(0);
+    if (nul >= 0) throw new Error(`corpus file ${file} is not a text file (a NUL byte at offset ${nul})`);
+    // A character may be cut at the end of the sniffed bytes: drop up to 3 trailing bytes of it.
+    let end = head.length;
+    if (bytesRead === buf.length) {
+      let i = end - 1;
+      while (i > end - 4 && i > 0 && (head[i] & 0xc0) === 0x80) i--;
+      if (head[i] >= 0xc0) end = i;
+    }
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, end));
+    } catch {
+      throw new Error(`corpus file ${file} is not UTF-8 text`);
+    }
+  } finally {
+    await fh.close();
+  }
 }
 
 const NL = 0x0a, CR = 0x0d, SPACE = 0x20, TAB = 0x09;

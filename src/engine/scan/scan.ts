@@ -28,6 +28,8 @@ export interface ScanOptions {
   feature: Pick<PreparedFeature, 'fn' | 'info' | 'epo'>;
   /** Text files and folders (folders: every *.txt inside, recursively). */
   corpus: string[];
+  /** A folder every corpus file must lie inside, as a `.txt` file (see `ListOptions.within`). */
+  within?: string;
   /** Window length; default the feature's dream length (its `seqLen`, else 12). */
   n?: number;
   top?: number;
@@ -115,7 +117,7 @@ export async function scanCorpus(o: ScanOptions): Promise<ScanResult> {
   const memory = positiveInt(o.dedupeMemory ?? DEFAULT_DEDUPE_MEMORY, 'dedupe memory');
   const maxDocumentBytes = o.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
 
-  const files = await listCorpus(o.corpus);
+  const files = await listCorpus(o.corpus, { within: o.within });
   const bytesTotal = files.reduce((s, f) => s + f.bytes, 0);
   const identity: ScanIdentity = {
     model: model.files.map((f) => f.sha256).sort(), feature: o.feature.info.sourceHash, n, stride, top: k, maxDocumentBytes, corpus: files,
