@@ -3,8 +3,9 @@ import { benchEngine } from './engine';
 import { benchModels } from './models';
 import { benchEpo, benchEpoNeurons } from './epo';
 import { benchScan } from './scan';
+import { benchInitialPrompts } from './initial-prompts';
 
-const benches: Record<string, () => Promise<void>> = { engine: benchEngine, models: benchModels, epo: benchEpo, 'epo-neurons': benchEpoNeurons, scan: benchScan };
+const benches: Record<string, () => Promise<void>> = { engine: benchEngine, models: benchModels, epo: benchEpo, 'epo-neurons': benchEpoNeurons, scan: benchScan, 'initial-prompts': benchInitialPrompts };
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2);

@@ -23,8 +23,10 @@ import type { PromptChecker } from './hygiene';
 import type { Prng } from './prng';
 
 export const MAX_DRAWS_PER_CHILD = 10;
-/** Random initial prompts: draws allowed per member before giving up with an error. */
-export const MAX_INITIAL_DRAWS = 10_000;
+/** Random initial prompts: token draws allowed per member before giving up with an error. */
+export const MAX_INITIAL_DRAWS = 100_000;
+/** Random initial prompts: failed draws at one position before backing up to the one before. */
+export const MAX_TOKEN_DRAWS = 64;
 
 export interface ProposalCounts {
   cacheHits: number;
@@ -114,20 +116,39 @@ export function proposeChildren(parents: readonly ParentSpec[], r: number, k: nu
   return { children, knownRows: [...known].filter((r) => !memberRows.has(r)), parents: parentRows, counts };
 }
 
-/** M distinct prompts of uniformly random allowed tokens that pass the prompt checks. */
+/**
+ * M distinct prompts of random allowed tokens that pass the prompt checks, built token by token:
+ * each position draws until the prefix so far passes them (decode→encode gives the same ids, no
+ * banned text), backing up one position when MAX_TOKEN_DRAWS draws at a position all fail. Drawing
+ * whole prompts and checking only at the end almost never succeeds on a SentencePiece vocabulary
+ * (most random sequences merge differently when re-encoded), so one seed in four could not start.
+ * Without active checks this is one uniform draw per position, as before. The whole prompt is
+ * checked again at the end (a prefix check is a guide, not a proof) and must be new to the run.
+ */
 export function randomInitialPrompts(m: number, n: number, allowedIds: Int32Array, ctx: Ctx): { prompts: Int32Array[]; counts: ProposalCounts } {
   const counts = zeroCounts();
   const pending = new Set<string>();
   const prompts: Int32Array[] = [];
+  const guided = ctx.checker.active;
   for (let j = 0; j < m; j++) {
     let found: Int32Array | undefined;
-    for (let draws = 0; !found && draws < MAX_INITIAL_DRAWS; draws++) {
+    let draws = 0;
+    while (!found && draws < MAX_INITIAL_DRAWS) {
       const ids = new Int32Array(n);
-      for (let i = 0; i < n; i++) ids[i] = allowedIds[ctx.rng.int(allowedIds.length)];
-      if (admit(ids, pending, ctx, counts)) found = ids;
+      const failsAt = new Int32Array(n);
+      let i = 0;
+      while (i < n && draws < MAX_INITIAL_DRAWS) {
+        ids[i] = allowedIds[ctx.rng.int(allowedIds.length)];
+        draws++;
+        const verdict = guided ? ctx.checker.check(ids.subarray(0, i + 1)) : 'ok';
+        if (verdict === 'ok') { i++; continue; }
+        if (verdict === 'banned') counts.rejectedBanned++; else counts.rejectedRetokenize++;
+        if (++failsAt[i] >= MAX_TOKEN_DRAWS && i > 0) { failsAt[i] = 0; i--; }
+      }
+      if (i === n && admit(ids, pending, ctx, counts)) found = ids;
     }
     if (!found) {
-      throw new Error(`could not draw random initial prompt ${j + 1} of ${m} in ${MAX_INITIAL_DRAWS} tries ` +
+      throw new Error(`could not draw random initial prompt ${j + 1} of ${m} in ${MAX_INITIAL_DRAWS} token draws ` +
         `(${counts.rejectedBanned} banned, ${counts.rejectedRetokenize} failed retokenization, ${counts.cacheHits} duplicates); ` +
         'relax bannedText, set retokenize: false, or give an initialPrompt');
     }
