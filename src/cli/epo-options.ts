@@ -1,17 +1,11 @@
 /** One CLI option per EPO config field; only options the user gave are passed on (resume needs that). */
 import type { Command } from 'commander';
 import type { EpoConfig } from '../engine/epo';
+import { intArg, numArg } from './numbers';
 
-const int = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`'${v}' is not an integer`);
-  return n;
-};
-const num = (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`'${v}' is not a number`);
-  return n;
-};
+// Ranges are checked by resolveConfig, which names the field; here only the syntax.
+const int = intArg();
+const num = numArg();
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 const FIELDS: [flag: string, key: keyof EpoConfig, help: string, parse: (v: string, prev?: never) => unknown][] = [
@@ -27,7 +21,7 @@ const FIELDS: [flag: string, key: keyof EpoConfig, help: string, parse: (v: stri
   ['--restart-lambda-max <λ>', 'restartLambdaMax', 'restart λ_r upper bound (default 6.0)', num],
   ['--seed <s>', 'seed', 'PRNG seed (default 0)', int],
   ['--batch-size <b>', 'batchSize', 'prompts per model call (default 128)', int],
-  ['--checkpoint-every <N>', 'checkpointEvery', 'write the --out file every N iterations (default: only at the end/cancel)', int],
+  ['--checkpoint-every <N>', 'checkpointEvery', 'write the run file every N iterations, 0 = only at the end or on SIGINT/SIGTERM (default 10 with a run file)', int],
 ];
 
 export function addEpoOptions(cmd: Command): Command {

@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { loadModel, LoadedModel, BUNDLED_MODEL } from '../engine/models/load';
 import type { SessionOptions, Provider } from '../engine/runtime/ort';
+import { intArg } from './numbers';
 
 export interface ModelCliOptions {
   model: string;
@@ -17,7 +18,7 @@ export function addModelOptions(cmd: Command): Command {
     .option('--allow-download', 'download a Hub model into the Hugging Face cache when it is missing')
     .option('--cache-dir <dir>', 'Hugging Face hub cache (default $HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub)')
     .addOption(new Option('--provider <name>', 'ONNX Runtime execution provider').choices(['cpu', 'cuda', 'webgpu']).default('cpu'))
-    .option('--threads <n>', 'CPU threads (0 = one per core)', (v) => parseInt(v, 10), 0);
+    .option('--threads <n>', 'CPU threads (0 = one per core)', intArg(0, 1024), 0);
 }
 
 export function sessionOptions(o: ModelCliOptions): SessionOptions {

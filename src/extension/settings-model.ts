@@ -4,7 +4,7 @@
  * or `epo` must win over a default it was never asked to override.
  */
 import { isAbsolute, join } from 'node:path';
-import { EpoConfig, resolveConfig } from '../engine/epo/config';
+import { EpoConfig, resolveConfig, SAVED_RUN_CHECKPOINT_EVERY } from '../engine/epo/config';
 import type { Provider } from '../engine/runtime/ort';
 import { BUNDLED_MODEL } from '../engine/models/load';
 
@@ -15,7 +15,7 @@ export const EPO_SETTING_KEYS = [
 ] as const satisfies readonly (keyof EpoConfig)[];
 
 /** Checkpoints every this many iterations unless the user says otherwise: a run survives a crash or reload. */
-export const DEFAULT_CHECKPOINT_EVERY = 10;
+export const DEFAULT_CHECKPOINT_EVERY = SAVED_RUN_CHECKPOINT_EVERY;
 export const DEFAULT_FRONTIER_FOLDER = 'dreams';
 
 export interface ReverieSettings {

@@ -1,5 +1,6 @@
 /** `reverie attribute`: per-token attribution of a prompt for a feature (epo.md, "resample" view). */
 import type { Command } from 'commander';
+import { intArg } from '../numbers';
 import { addModelOptions, loadModelForCli, parseIds, sessionOptions, ModelCliOptions } from '../model-options';
 import { neuronFeature, logitFeature, dreamBackend, PreparedFeature } from '../../engine/dream/dream';
 import { attributePrompt } from '../../engine/epo';
@@ -19,10 +20,10 @@ export function registerAttribute(program: Command): void {
     .description('which tokens of a prompt matter for a feature: per-token largest/smallest drop under substitution, NLL, saliency');
   addModelOptions(cmd)
     .option('--neuron <L.N>', 'MLP neuron N of layer L at the last token')
-    .option('--logit <token>', 'the output logit of one token')
+    .option('--logit <token>', 'the output logit of one token, named by its text as displayed (e.g. " happy")')
     .option('-t, --text <text>', 'the prompt')
     .option('--ids <ids>', 'the prompt as token ids')
-    .option('-k, --substitutes <k>', 'substitutes tried per position (top-k of the λ=0 gradient)', (v) => parseInt(v, 10), 32)
+    .option('-k, --substitutes <k>', 'substitutes tried per position (top-k of the λ=0 gradient)', intArg(1), 32)
     .option('--json', 'print JSON')
     .action(async (ref: string | undefined, o: AttributeOptions & { substitutes: number }) => {
       if ([ref, o.neuron, o.logit].filter((x) => x !== undefined).length !== 1) throw new Error('give exactly one feature: <file.ts>#<export>, --neuron or --logit');

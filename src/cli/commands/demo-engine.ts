@@ -3,6 +3,7 @@
  * and backward pass in the engine worker, and shows that the main thread kept serving timers.
  */
 import type { Command } from 'commander';
+import { intArg } from '../numbers';
 import {
   Graph, SymTensor, add, linear, splitHeads, rotary, causalAttention, reshape, rmsNorm, silu, logSoftmax, gatherElements,
   reduceMean, neg, grad, toOnnx, mul, reduceSum, sqrt,
@@ -139,25 +140,20 @@ export async function runDemoEngine(c: DemoConfig, print: (line: string) => void
   }
 }
 
-const int = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got '${v}'`);
-  return n;
-};
 
 export function registerDemoEngine(program: Command): void {
   program.command('demo-engine')
     .description('build a small random transformer with the graph engine, run forward + backward in the worker, show the main thread stays responsive')
-    .option('--layers <n>', 'transformer blocks', int('layers'), 4)
-    .option('--d-model <n>', 'residual width', int('d-model'), 256)
-    .option('--heads <n>', 'query heads', int('heads'), 8)
-    .option('--kv-heads <n>', 'key/value heads (grouped-query attention)', int('kv-heads'), 4)
-    .option('--seq <n>', 'tokens per example', int('seq'), 128)
-    .option('--batch <n>', 'examples per run', int('batch'), 8)
-    .option('--vocab <n>', 'vocabulary size', int('vocab'), 8192)
-    .option('--runs <n>', 'timed runs', int('runs'), 3)
+    .option('--layers <n>', 'transformer blocks', intArg(0), 4)
+    .option('--d-model <n>', 'residual width', intArg(0), 256)
+    .option('--heads <n>', 'query heads', intArg(0), 8)
+    .option('--kv-heads <n>', 'key/value heads (grouped-query attention)', intArg(0), 4)
+    .option('--seq <n>', 'tokens per example', intArg(0), 128)
+    .option('--batch <n>', 'examples per run', intArg(0), 8)
+    .option('--vocab <n>', 'vocabulary size', intArg(0), 8192)
+    .option('--runs <n>', 'timed runs', intArg(0), 3)
     .option('--provider <p>', 'execution provider: cpu, cuda or webgpu', 'cpu')
-    .option('--threads <n>', 'intra-op threads (0 = one per core)', int('threads'), 0)
+    .option('--threads <n>', 'intra-op threads (0 = one per core)', intArg(0), 0)
     .action(async (o: Omit<DemoConfig, 'provider'> & { provider: string }) => {
       if (!['cpu', 'cuda', 'webgpu'].includes(o.provider)) throw new Error(`--provider must be cpu, cuda or webgpu, got '${o.provider}'`);
       await runDemoEngine({ ...o, provider: o.provider as Provider });

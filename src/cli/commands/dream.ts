@@ -3,8 +3,11 @@ import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { addModelOptions, loadModelForCli, sessionOptions, ModelCliOptions } from '../model-options';
 import { addEpoOptions, epoOverrides } from '../epo-options';
-import { dream, neuronFeature, logitFeature, PreparedFeature } from '../../engine/dream/dream';
-import { readRunFile, checkpointFromRun, writeRunFile, EpoIterationEvent, EpoResult } from '../../engine/epo';
+import { dream, dreamRunFile, neuronFeature, logitFeature, PreparedFeature } from '../../engine/dream/dream';
+import { readRunFile, checkpointFromRun, resumeMismatch, writeRunFile, EpoIterationEvent, EpoResult } from '../../engine/epo';
+import { checkWritable } from '../../engine/epo/atomic-write';
+import { SAVED_RUN_CHECKPOINT_EVERY } from '../../engine/epo/config';
+import { faultPoint } from '../../engine/util/fault';
 import type { LoadedModel } from '../../engine/models/load';
 import { loadFileFeatureRef, prepareFileFeatureRef } from '../feature-ref';
 import type { LoadedFeature } from '../../engine/features';
@@ -80,10 +83,10 @@ export function registerDream(program: Command): void {
   const cmd = program.command('dream [feature]')
     .description('dream prompts that maximise a feature while staying fluent (EPO); feature = <file.ts>#<export>')
     .option('--neuron <L.N>', 'MLP neuron N of layer L (blocks.L.mlp.hook_post) at the last token')
-    .option('--logit <token>', 'the output logit of one token (its text is banned from prompts)')
-    .option('-o, --out <run.json>', 'write the run (config, model hashes, frontier, history, resume state)')
-    .option('--resume <run.json>', 'continue a saved run (same feature); --iterations extends it')
-    .option('--no-history', 'leave the full history out of --out (no replay or resume)')
+    .option('--logit <token>', 'the output logit of one token, named by its text as displayed (e.g. " happy"; its text is banned from prompts)')
+    .option('-o, --out <run.json>', 'write the run (config, model hashes, frontier, history, resume state), checkpointed as it goes')
+    .option('--resume <run.json>', 'continue a saved run (same feature and model); --iterations extends it; written back to this file unless --out is given')
+    .option('--no-history', 'leave the full history out of the finished run file (no replay or resume; checkpoints and cancelled runs keep it)')
     .option('--json', 'print one JSON event per iteration and the result on stdout')
     .option('-q, --quiet', 'no progress bar');
   addEpoOptions(addModelOptions(cmd)).action(async (ref: string | undefined, o: DreamCliOptions) => {
@@ -96,16 +99,25 @@ export function registerDream(program: Command): void {
     if (cmd.getOptionValueSource('model') !== 'cli') o.model = resumeRun?.model.id ?? fileFeature?.modelRef ?? o.model;
     const model = await loadModelForCli(o);
     const feature = await chooseFeature(model, fileFeature, o);
-    if (resumeRun && resumeRun.feature.sourceHash !== feature.info.sourceHash) {
-      throw new Error(`${o.resume} was made for feature '${resumeRun.feature.name}', not '${feature.info.name}' (or its definition changed)`);
-    }
+    const mismatch = resumeRun && resumeMismatch(resumeRun, { id: model.id, files: model.files }, feature.info, o.resume);
+    if (mismatch) throw new Error(mismatch);
     const overrides = epoOverrides(o as unknown as Record<string, unknown>);
+    // Where the run goes: --out, else the run file being resumed (so a resumed run is never lost).
+    const outPath = o.out ?? o.resume;
+    if (outPath) {
+      await checkWritable(outPath); // now, not after the whole run
+      if (!resumeRun && overrides.checkpointEvery === undefined) overrides.checkpointEvery = SAVED_RUN_CHECKPOINT_EVERY;
+    }
     const controller = new AbortController();
-    const onSigint = () => {
-      process.stderr.write('\ncancelling… (the run so far is kept)\n');
+    let signalled: NodeJS.Signals | undefined;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (signalled) return;
+      signalled = sig;
+      process.stderr.write(`\n${sig === 'SIGTERM' ? 'terminated' : 'cancelling'}… (the run so far is ${outPath ? `written to ${outPath}` : 'kept'})\n`);
       controller.abort();
     };
-    process.once('SIGINT', onSigint);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     let bar: ReturnType<typeof progress> | undefined;
     let t0 = 0, startIt = 0;
     const out = await dream({
@@ -118,6 +130,7 @@ export function registerDream(program: Command): void {
         startIt = resumeRun?.iterationsDone ?? 0;
       },
       onIteration: (e) => {
+        faultPoint('dream:iteration');
         const rate = (e.iteration + 1 - startIt) / ((performance.now() - t0) / 1000);
         bar?.update(e, rate);
         if (o.json) {
@@ -128,20 +141,32 @@ export function registerDream(program: Command): void {
           }));
         }
       },
-      onCheckpoint: o.out ? async () => { /* the run file below is the checkpoint */ } : undefined,
+      // Each periodic checkpoint replaces the run file (atomically) with the run so far, history and
+      // resume state included whatever --no-history says: a killed run resumes from it. The final
+      // and cancel checkpoints are left to the write below.
+      onCheckpoint: outPath ? async (_cp, soFar) => {
+        const r = soFar();
+        if (r.cancelled || r.iterationsDone >= r.config.iterations) return;
+        await writeRunFile(outPath, dreamRunFile(model, feature, r));
+        faultPoint('dream:checkpoint-written');
+      } : undefined,
     }).finally(() => {
       bar?.stop();
-      process.off('SIGINT', onSigint);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     });
     const { result } = out;
-    if (o.out) await writeRunFile(o.out, out.runFile({ includeHistory: o.history, includeResume: o.history }));
+    // A stopped run keeps what resume needs even with --no-history; only a finished one drops it.
+    const keep = o.history || result.cancelled;
+    if (outPath) await writeRunFile(outPath, out.runFile({ includeHistory: keep, includeResume: keep }));
+    if (signalled === 'SIGTERM') process.exitCode = 143;
     if (o.json) {
       console.log(JSON.stringify({ type: 'result', model: model.id, feature: feature.info, iterationsDone: result.iterationsDone, cancelled: result.cancelled,
         bestFeatureXeBelow4: result.bestFeatureXeBelow4, bestFeatureXeBelow6: result.bestFeatureXeBelow6, timings: result.timings, stats: result.stats,
         frontier: result.frontier.map((p) => ({ ids: p.ids, text: p.text, feature: p.feature, xe: p.xe, iteration: p.iteration })) }));
     } else {
       console.log(summary(model, feature, result, out.buildMs));
-      if (o.out) console.log(`\nwrote ${o.out}`);
+      if (outPath) console.log(`\nwrote ${outPath}`);
     }
   });
 }

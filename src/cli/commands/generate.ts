@@ -1,5 +1,6 @@
 /** `reverie generate`: continue a prompt, greedily by default. */
 import type { Command } from 'commander';
+import { intArg } from '../numbers';
 import { addModelOptions, loadModelForCli, parseIds, sessionOptions, ModelCliOptions } from '../model-options';
 import { generate } from '../../engine/models/inspect';
 
@@ -16,9 +17,9 @@ export function registerGenerate(program: Command): void {
   addModelOptions(program.command('generate').description('continue a prompt (greedy unless --temperature > 0)'))
     .option('-t, --text <text>', 'prompt text', '')
     .option('--ids <ids>', 'prompt token ids instead of text')
-    .option('-n, --tokens <n>', 'tokens to generate', (v) => parseInt(v, 10), 40)
+    .option('-n, --tokens <n>', 'tokens to generate', intArg(0, 1_000_000), 40)
     .option('--temperature <t>', 'sampling temperature (0 = greedy)', parseFloat, 0)
-    .option('--seed <n>', 'sampling seed', (v) => parseInt(v, 10), 0)
+    .option('--seed <n>', 'sampling seed', intArg(0), 0)
     .option('--json', 'print JSON')
     .action(async (o: GenerateCliOptions) => {
       if (!(o.tokens > 0)) throw new Error('--tokens must be a positive integer');

@@ -10,6 +10,7 @@ import type { LoadedFeature } from '../../engine/features';
 import { loadFileFeatureRef, prepareFileFeatureRef } from '../feature-ref';
 import { frontierSlug, FrontierFeature } from '../../engine/frontier-file';
 import { median } from '../../engine/util/stats';
+import { intArg } from '../numbers';
 import { scanCorpus, corpusLabel, datasetPoints, writeDatasetToFrontierFile, ScanProgress, ScanResult } from '../../engine/scan';
 
 interface ScanCliOptions extends ModelCliOptions {
@@ -29,11 +30,7 @@ interface ScanCliOptions extends ModelCliOptions {
   quiet?: boolean;
 }
 
-const int = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`'${v}' is not an integer`);
-  return n;
-};
+const int = intArg(1);
 
 const group = (v: number) => Math.round(v).toLocaleString('en-US');
 
@@ -101,7 +98,7 @@ export function registerScan(program: Command): void {
   const cmd = program.command('scan [feature]')
     .description('find the corpus windows that activate a feature most (the dataset baseline beside a dream frontier); feature = <file.ts>#<export>')
     .option('--neuron <L.N>', 'MLP neuron N of layer L (blocks.L.mlp.hook_post) at the last token')
-    .option('--logit <token>', 'the output logit of one token')
+    .option('--logit <token>', 'the output logit of one token, named by its text as displayed (e.g. " happy")')
     .requiredOption('-c, --corpus <paths...>', 'text files, or folders of .txt files; documents are separated by blank lines')
     .option('-w, --window <n>', 'window length in tokens (default: the feature\'s dream length, else 12)', int)
     .option('--stride <n>', 'start a window every n tokens', int, 1)

@@ -324,6 +324,7 @@ export class DreamSession {
       signal: active.controller.signal,
       resumeFrom: resumeFrom ?? undefined,
       checkpointPath: slot.record.checkpointPath,
+      names: { feature: this.feature.meta.name, model: model.id },
       onCheckpoint: (cp) => {
         slot.checkpoint = cp;
         this.deps.notify({ kind: 'runs', sessionId: this.id, runs: this.records() });

@@ -2,6 +2,8 @@
  * A dream end to end: model + feature + EPO config → sessions → runEpo → result and run file.
  * The CLI calls it in-process; the VS Code extension calls it inside a worker thread.
  */
+import { checkTokenId, resolveTokenText } from '../features/tokens';
+import { checkFitsContext } from '../models/context';
 import { createHash } from 'node:crypto';
 import type { LoadedModel } from '../models/load';
 import type { FeatureFn } from '../features/feature';
@@ -34,18 +36,19 @@ export function neuronFeature(model: LoadedModel, spec: string): PreparedFeature
   return { fn: neuron(layer, index), info: { name, description: `blocks.${layer}.mlp.hook_post[${index}] at the last token`, sourceHash: hashOf(`builtin:${name}`) } };
 }
 
-/** `--logit " dog"`: the logit of one token at the last position; the token's text is banned. */
+/**
+ * `--logit " dog"`: the logit of one token at the last position; the token's text is banned. The
+ * text names a token as feature files' `logit(' dog')` does (resolveTokenText: the token displayed
+ * exactly so, whatever dummy prefix the tokenizer adds), so both name the same token.
+ */
 export function logitFeature(model: LoadedModel, text: string): PreparedFeature {
-  const ids = model.tokenizer.encode(text);
-  if (ids.length !== 1) {
-    const pieces = ids.map((i) => JSON.stringify(model.tokenizer.tokenText(i))).join(' ');
-    throw new Error(`${JSON.stringify(text)} is ${ids.length} tokens for ${model.name}: ${pieces} — give a single token`);
-  }
-  const name = `logit ${JSON.stringify(model.tokenizer.tokenText(ids[0]))}`;
-  const banned = text.trim();
+  const id = checkTokenId(model.tokenizer, resolveTokenText(model.tokenizer, text, model.name), model.arch.vocabSize, model.name);
+  const shown = model.tokenizer.tokenText(id);
+  const name = `logit ${JSON.stringify(shown)}`;
+  const banned = shown.trim();
   return {
-    fn: logitOf(ids[0]),
-    info: { name, description: `logit of token ${ids[0]} at the last position`, sourceHash: hashOf(`builtin:logit:${ids[0]}`) },
+    fn: logitOf(id),
+    info: { name, description: `logit of token ${id} at the last position`, sourceHash: hashOf(`builtin:logit:${id}`) },
     bannedText: banned ? [banned] : [],
   };
 }
@@ -78,11 +81,17 @@ export function dreamConfig(feature: PreparedFeature, user: Partial<EpoConfig> =
 /** The ONNX backend for prompts of length n (BOS prefixed when the tokenizer asks for it). */
 export function dreamBackend(model: LoadedModel, fn: FeatureFn, n: number, session?: SessionOptions): OrtDreamBackend {
   const t = model.tokenizer;
+  checkFitsContext(model, n, 'a prompt (seqLen)');
   return new OrtDreamBackend(
     { model: { name: model.name, arch: model.arch, weights: model.weights }, feature: fn, n, bosId: t.addsBos ? t.bosId : undefined },
     allowedTokens(t, model.arch.vocabSize),
     session,
   );
+}
+
+/** The run file of a dream's result (final, or so far at a checkpoint). */
+export function dreamRunFile(model: LoadedModel, feature: PreparedFeature, result: EpoResult, opts?: RunFileOptions): RunFile {
+  return makeRunFile(result, { model: { id: model.id, files: model.files }, feature: feature.info }, opts);
 }
 
 export async function dream(o: DreamOptions): Promise<DreamOutcome> {
@@ -99,10 +108,11 @@ export async function dream(o: DreamOptions): Promise<DreamOutcome> {
     o.onReady?.({ warnings: backend.warnings, buildMs, config });
     const result = await runEpo(backend, t, partial, {
       onIteration: o.onIteration, signal: o.signal, resumeFrom: o.resumeFrom, onCheckpoint: o.onCheckpoint, checkpointPath: o.checkpointPath,
+      names: { feature: o.feature.info.name, model: model.id },
     });
     return {
       result, warnings: backend.warnings, buildMs,
-      runFile: (opts) => makeRunFile(result, { model: { id: model.id, files: model.files }, feature: o.feature.info }, opts),
+      runFile: (opts) => dreamRunFile(model, o.feature, result, opts),
     };
   } finally {
     await backend.dispose();

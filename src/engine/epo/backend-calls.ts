@@ -57,7 +57,28 @@ export async function topKBatched(
   }
 }
 
-/** score in chunks of `batchSize`; `beforeCall` may throw Cancelled. */
+/**
+ * A prompt scored to NaN or ±∞: a feature or model that does so cannot be optimised (selection and
+ * gradients turn to noise), so the run stops at the first one. The run adds the prompt's text, the
+ * iteration and the names (`describe`).
+ */
+export class NonFiniteScoreError extends Error {
+  override name = 'NonFiniteScoreError';
+  constructor(readonly kind: 'feature' | 'xe', readonly value: number, readonly ids: Int32Array) {
+    super(`a prompt scored a non-finite ${kind === 'xe' ? 'cross-entropy' : 'feature value'} (${value})`);
+  }
+
+  describe(text: string, iteration: number, names: { feature?: string; model?: string } = {}): Error {
+    const when = iteration < 0 ? 'the initial population' : `iteration ${iteration}`;
+    const prompt = `the prompt ${JSON.stringify(text)} (${when})`;
+    return new Error(this.kind === 'xe'
+      ? `the model${names.model ? ` ${names.model}` : ''} gives a cross-entropy of ${this.value} on ${prompt}: its weights or its computation produce non-finite logits`
+      : `the feature${names.feature ? ` '${names.feature}'` : ''} is ${this.value} (not a finite number) on ${prompt}: ` +
+        'its objective divides by zero, takes the log of 0 or overflows somewhere');
+  }
+}
+
+/** score in chunks of `batchSize`; `beforeCall` may throw Cancelled, a non-finite value NonFiniteScoreError. */
 export async function scoreBatched(
   backend: EpoBackend, prompts: Int32Array[], batchSize: number,
   beforeCall: () => void, onChunk: (first: number, feature: Float64Array, xe: Float64Array) => void,
@@ -68,6 +89,10 @@ export async function scoreBatched(
     const out = await backend.score(chunk);
     if (!out || out.feature?.length !== chunk.length || out.xe?.length !== chunk.length) {
       throw new Error(`backend.score must return ${chunk.length} feature and XE values, got ${out?.feature?.length} and ${out?.xe?.length}`);
+    }
+    for (let i = 0; i < chunk.length; i++) {
+      if (!Number.isFinite(out.xe[i])) throw new NonFiniteScoreError('xe', out.xe[i], chunk[i]);
+      if (!Number.isFinite(out.feature[i])) throw new NonFiniteScoreError('feature', out.feature[i], chunk[i]);
     }
     onChunk(s, out.feature, out.xe);
   }

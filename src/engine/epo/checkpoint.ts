@@ -115,7 +115,12 @@ export function restoreState(raw: unknown, what = 'checkpoint', config?: EpoConf
     const topK = s.topK === null ? null : int32FromBase64(isString(s.topK, `${what}.population[${j}].topK`), n * k, `${what}.population[${j}].topK`);
     return { row, topK, isNew: isBool(s.isNew, `${what}.population[${j}].isNew`) };
   });
-  state.nextIteration = isInt(cp.nextIteration, `${what}.nextIteration`);
+  // The counter must agree with the run it claims to continue: no further than the checkpoint's own
+  // iterations, and past every iteration its history holds (a damaged counter is refused, not run).
+  const savedIterations = (cp.config as { iterations?: unknown } | undefined)?.iterations;
+  const lastRowIteration = history.size ? history.iteration(history.size - 1) : -1;
+  state.nextIteration = isInt(cp.nextIteration, `${what}.nextIteration`, Math.max(0, lastRowIteration + 1),
+    typeof savedIterations === 'number' ? Math.max(savedIterations, lastRowIteration + 1) : undefined);
   const stats = isObject(cp.stats, `${what}.stats`);
   for (const key of STAT_KEYS) state.stats[key] = isInt(stats[key], `${what}.stats.${key}`);
   if (state.stats.evaluations !== history.size) {

@@ -13,7 +13,7 @@ export { frontierOf, frontierRows, mergeFrontierPoints, nonDominated } from './f
 export type { FrontierPoint } from './frontier';
 export { loadCheckpoint, saveCheckpoint, parseCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from './checkpoint';
 export type { Checkpoint, CheckpointSlot } from './checkpoint';
-export { makeRunFile, writeRunFile, readRunFile, parseRunFile, mergeFrontiers, checkpointFromRun, historyFromRun, RUN_FORMAT, RUN_VERSION } from './run-file';
+export { makeRunFile, writeRunFile, readRunFile, parseRunFile, mergeFrontiers, checkpointFromRun, historyFromRun, resumeMismatch, RUN_FORMAT, RUN_VERSION } from './run-file';
 export type { RunFile, RunFileOptions, RunModelInfo, RunFeatureInfo, RunResumeState } from './run-file';
 export { attributePrompt } from './attribution';
 export type { Attribution, AttributionOptions, TokenAttribution, Substitute } from './attribution';

@@ -95,6 +95,25 @@ export async function writeRunFile(path: string, run: RunFile): Promise<void> {
   await writeFileAtomic(path, JSON.stringify(run));
 }
 
+const filesOf = (m: RunModelInfo) => m.files.map((f) => `${f.name} ${f.sha256.slice(0, 12)}`).join(', ');
+
+/**
+ * Why `run` must not be continued with this model and feature, or null. The model is compared by
+ * its files' hashes, not its name: the same name with other weights would score the rest of the run
+ * with another model and mix both in one frontier.
+ */
+export function resumeMismatch(run: RunFile, model: RunModelInfo, feature: RunFeatureInfo, what = 'run'): string | null {
+  const key = (m: RunModelInfo) => JSON.stringify(m.files.map((f) => f.sha256).sort());
+  if (key(run.model) !== key(model)) {
+    return `${what} was made with model ${run.model.id} (${filesOf(run.model)}), but ${model.id} has other files (${filesOf(model)}): ` +
+      'continuing would score one run with two models. Start a new run (another --out) for this model';
+  }
+  if (run.feature.sourceHash !== feature.sourceHash) {
+    return `${what} was made for feature '${run.feature.name}', not '${feature.name}' (or its definition changed)`;
+  }
+  return null;
+}
+
 /** The history stored in a run file, or null when it was saved without one. */
 export function historyFromRun(run: RunFile, what = 'run'): EvalHistory | null {
   return run.history ? EvalHistory.deserialize(run.history, `${what}.history`) : null;

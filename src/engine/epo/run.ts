@@ -12,7 +12,7 @@
  */
 import type { Tokenizer } from '../tokenizers/tokenizer';
 import type { EpoBackend } from './backend';
-import { allowedIdsOf, Cancelled, scoreBatched, topKBatched } from './backend-calls';
+import { allowedIdsOf, Cancelled, NonFiniteScoreError, scoreBatched, topKBatched } from './backend-calls';
 import { addCounts, proposeChildren, randomInitialPrompts } from './candidates';
 import { Checkpoint, makeCheckpoint, restoreState, saveCheckpoint } from './checkpoint';
 import { EpoConfig, EpoConfigError, isRestartIteration, resolveConfig, trajectoryDifferences } from './config';
@@ -35,10 +35,15 @@ export interface RunEpoOptions {
    * checkpoint's is an error.
    */
   resumeFrom?: Checkpoint;
-  /** Receives checkpoints: every config.checkpointEvery iterations, on cancel, and at the end. */
-  onCheckpoint?: (checkpoint: Checkpoint) => void | Promise<void>;
+  /**
+   * Receives checkpoints: every config.checkpointEvery iterations, on cancel, and at the end, with
+   * the run's result as of that checkpoint (computed when asked; e.g. to write a run file).
+   */
+  onCheckpoint?: (checkpoint: Checkpoint, resultSoFar: () => EpoResult) => void | Promise<void>;
   /** Also write each checkpoint to this file (atomically). */
   checkpointPath?: string;
+  /** Names for error messages (a feature or model that scores NaN is named). */
+  names?: { feature?: string; model?: string };
 }
 
 const now = () => performance.now();
@@ -79,14 +84,12 @@ export async function runEpo(
   const frontierPoints = (): FrontierPoint[] =>
     Array.from(front, (row) => ({ ...pointOf(state.history, row), text: state.textOf(row, tokenizer) }));
 
-  const emitCheckpoint = async (cp: Checkpoint) => {
-    await opts.onCheckpoint?.(cp);
+  const emitCheckpoint = async (cp: Checkpoint, resultSoFar: () => EpoResult) => {
+    await opts.onCheckpoint?.(cp, resultSoFar);
     if (opts.checkpointPath) await saveCheckpoint(opts.checkpointPath, cp);
   };
 
-  const finish = async (cancelled: boolean, checkpoint: Checkpoint | null, iterStart?: number): Promise<EpoResult> => {
-    if (iterStart !== undefined) state.timings.totalMs += now() - iterStart;
-    if (checkpoint) await emitCheckpoint(checkpoint);
+  const resultOf = (cancelled: boolean, checkpoint: Checkpoint | null): EpoResult => {
     front = frontierRows(state.history);
     return {
       config: cfg,
@@ -106,12 +109,20 @@ export async function runEpo(
     };
   };
 
+  const finish = async (cancelled: boolean, checkpoint: Checkpoint | null, iterStart?: number): Promise<EpoResult> => {
+    if (iterStart !== undefined) state.timings.totalMs += now() - iterStart;
+    const result = resultOf(cancelled, checkpoint);
+    if (checkpoint) await emitCheckpoint(checkpoint, () => result);
+    return result;
+  };
+
   if (state.slots.length === 0) {
     const initStart = now();
     try {
       await initialize(state, backend, tokenizer, allowedIds, ctx, checkCancel);
     } catch (e) {
       if (e instanceof Cancelled) return finish(true, null, initStart);
+      if (e instanceof NonFiniteScoreError) throw e.describe(tokenizer.decode([...e.ids]), INITIAL_ITERATION, opts.names);
       throw e;
     }
     state.timings.totalMs += now() - initStart;
@@ -180,11 +191,15 @@ export async function runEpo(
       };
     } catch (e) {
       if (e instanceof Cancelled) return finish(true, makeCheckpoint(state, snap), iterStart);
+      if (e instanceof NonFiniteScoreError) throw e.describe(tokenizer.decode([...e.ids]), it, opts.names);
       throw e;
     }
     await opts.onIteration?.(event);
     const done = it + 1;
-    if (cfg.checkpointEvery > 0 && done % cfg.checkpointEvery === 0 && done < cfg.iterations) await emitCheckpoint(makeCheckpoint(state));
+    if (cfg.checkpointEvery > 0 && done % cfg.checkpointEvery === 0 && done < cfg.iterations) {
+      const cp = makeCheckpoint(state);
+      await emitCheckpoint(cp, () => resultOf(false, cp));
+    }
   }
   return finish(false, makeCheckpoint(state));
 }

@@ -3,7 +3,7 @@
  * then raw fp32 arrays. Tensors are renamed to Hugging Face Llama names so one graph builder
  * serves both this format and safetensors checkpoints.
  */
-import { readFile } from 'node:fs/promises';
+import { readWholeFile } from '../util/read-file';
 import type { WeightMap } from './weights';
 
 /** Llama hyper-parameters as both loaders (llama2.c and Hugging Face config.json) report them. */
@@ -128,5 +128,5 @@ export function parseLlama2c(bytes: Uint8Array, path: string): { config: LlamaCo
 
 /** Reads a llama2.c legacy checkpoint (stories260K.bin) with Hugging Face Llama tensor names. */
 export async function readLlama2c(path: string): Promise<{ config: LlamaConfig; weights: WeightMap }> {
-  return parseLlama2c(await readFile(path), path);
+  return parseLlama2c(await readWholeFile(path, 'a llama2.c checkpoint'), path);
 }

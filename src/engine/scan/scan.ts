@@ -4,6 +4,7 @@
  * one), and keep the top windows by feature. Streams files larger than memory, batches windows
  * through one session, skips identical windows, and checkpoints a resume state every N batches.
  */
+import { checkFitsContext } from '../models/context';
 import { existsSync } from 'node:fs';
 import { promptKey } from '../epo/cache';
 import { DEFAULT_EPO_CONFIG } from '../epo/config';
@@ -109,7 +110,7 @@ export async function scanCorpus(o: ScanOptions): Promise<ScanResult> {
   const n = o.n ?? o.feature.epo?.seqLen ?? DEFAULT_EPO_CONFIG.seqLen;
   if (!Number.isInteger(n) || n < 2) throw new Error(`window must be an integer ≥ 2 (XE needs a scored token), got ${n}`);
   const bos = tok.addsBos && tok.bosId !== undefined ? 1 : 0;
-  if (n + bos > model.arch.maxPositions) throw new Error(`a window of ${n} tokens${bos ? ' plus BOS' : ''} exceeds ${model.name}'s context of ${model.arch.maxPositions}`);
+  checkFitsContext(model, n, 'a window');
   const k = positiveInt(o.top ?? DEFAULT_SCAN_TOP, 'top');
   const stride = positiveInt(o.stride ?? 1, 'stride');
   const batchSize = positiveInt(o.batchSize ?? DEFAULT_SCAN_BATCH, 'batch size');

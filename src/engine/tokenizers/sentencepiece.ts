@@ -3,7 +3,7 @@
  * exactly as llama2.c's run.c `encode` does. Pieces are kept as "binary strings" (one char per
  * byte) so concatenation and lookup are byte-exact, as in the C code, whatever the bytes are.
  */
-import { readFile } from 'node:fs/promises';
+import { readWholeFile } from '../util/read-file';
 import type { Tokenizer } from './tokenizer';
 import { mergePairs, MergeTable } from './sentencepiece-merge';
 
@@ -57,7 +57,7 @@ export class SentencePieceTokenizer implements Tokenizer, MergeTable {
   /** Reads llama2.c's tokenizer file: int32 max_token_length, then per token float32 score,
    * int32 byte length, bytes — until the end of the file. */
   static async load(path: string, expectedVocabSize?: number): Promise<SentencePieceTokenizer> {
-    return SentencePieceTokenizer.parse(await readFile(path), path, expectedVocabSize);
+    return SentencePieceTokenizer.parse(await readWholeFile(path, 'a llama2.c tokenizer'), path, expectedVocabSize);
   }
 
   static parse(bytes: Uint8Array, source: string, expectedVocabSize?: number): SentencePieceTokenizer {
