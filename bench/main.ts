@@ -4,8 +4,9 @@ import { benchModels } from './models';
 import { benchEpo, benchEpoNeurons } from './epo';
 import { benchScan } from './scan';
 import { benchInitialPrompts } from './initial-prompts';
+import { benchCheckpoint } from './checkpoint';
 
-const benches: Record<string, () => Promise<void>> = { engine: benchEngine, models: benchModels, epo: benchEpo, 'epo-neurons': benchEpoNeurons, scan: benchScan, 'initial-prompts': benchInitialPrompts };
+const benches: Record<string, () => Promise<void>> = { engine: benchEngine, models: benchModels, epo: benchEpo, 'epo-neurons': benchEpoNeurons, scan: benchScan, 'initial-prompts': benchInitialPrompts, checkpoint: benchCheckpoint };
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2);

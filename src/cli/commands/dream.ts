@@ -6,7 +6,7 @@ import { addEpoOptions, epoOverrides } from '../epo-options';
 import { dream, dreamRunFile, neuronFeature, logitFeature, PreparedFeature } from '../../engine/dream/dream';
 import { readRunFile, checkpointFromRun, resumeMismatch, writeRunFile, EpoIterationEvent, EpoResult } from '../../engine/epo';
 import { checkWritable } from '../../engine/epo/atomic-write';
-import { SAVED_RUN_CHECKPOINT_EVERY } from '../../engine/epo/config';
+import { SAVED_RUN_CHECKPOINT_BUDGET, SAVED_RUN_CHECKPOINT_EVERY } from '../../engine/epo/config';
 import { faultPoint } from '../../engine/util/fault';
 import type { LoadedModel } from '../../engine/models/load';
 import { loadFileFeatureRef, prepareFileFeatureRef } from '../feature-ref';
@@ -104,9 +104,14 @@ export function registerDream(program: Command): void {
     const overrides = epoOverrides(o as unknown as Record<string, unknown>);
     // Where the run goes: --out, else the run file being resumed (so a resumed run is never lost).
     const outPath = o.out ?? o.resume;
+    // The default interval is also held to a share of the run's time; one the user gives is exact.
+    let checkpointBudget: number | undefined;
     if (outPath) {
       await checkWritable(outPath); // now, not after the whole run
-      if (!resumeRun && overrides.checkpointEvery === undefined) overrides.checkpointEvery = SAVED_RUN_CHECKPOINT_EVERY;
+      if (overrides.checkpointEvery === undefined && (!resumeRun || resumeRun.config.checkpointEvery === SAVED_RUN_CHECKPOINT_EVERY)) {
+        if (!resumeRun) overrides.checkpointEvery = SAVED_RUN_CHECKPOINT_EVERY;
+        checkpointBudget = SAVED_RUN_CHECKPOINT_BUDGET;
+      }
     }
     const controller = new AbortController();
     let signalled: NodeJS.Signals | undefined;
@@ -121,7 +126,7 @@ export function registerDream(program: Command): void {
     let bar: ReturnType<typeof progress> | undefined;
     let t0 = 0, startIt = 0;
     const out = await dream({
-      model, feature, config: overrides, session: sessionOptions(o), signal: controller.signal,
+      model, feature, config: overrides, session: sessionOptions(o), signal: controller.signal, checkpointBudget,
       resumeFrom: resumeRun ? checkpointFromRun(resumeRun, o.resume) : undefined,
       onReady: ({ warnings, config }) => {
         for (const w of warnings) process.stderr.write(`warning: ${w}\n`);

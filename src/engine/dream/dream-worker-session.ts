@@ -17,6 +17,7 @@ import { PANEL_PROTOCOL_VERSION } from '../../protocol/panel';
 import { attributePrompt, EpoBackend, EpoConfig, EvalHistory, loadCheckpoint, nonDominated, resolveConfig, runEpo, slotLambdas } from '../epo';
 import type { Checkpoint } from '../epo/checkpoint';
 import { promptKey } from '../epo/cache';
+import { SAVED_RUN_CHECKPOINT_BUDGET } from '../epo/config';
 import type { LoadedModel } from '../models/load';
 import type { OrtDreamBackend } from './backend';
 import { dreamBackend, dreamConfig, PreparedFeature } from './dream';
@@ -324,6 +325,7 @@ export class DreamSession {
       signal: active.controller.signal,
       resumeFrom: resumeFrom ?? undefined,
       checkpointPath: slot.record.checkpointPath,
+      checkpointBudget: SAVED_RUN_CHECKPOINT_BUDGET,
       names: { feature: this.feature.meta.name, model: model.id },
       onCheckpoint: (cp) => {
         slot.checkpoint = cp;

@@ -7,7 +7,7 @@
  * device, a FIFO, a folder, a socket) is refused, and the new file keeps the old one's permissions.
  */
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readlink, rename, stat, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readlink, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { faultPoint } from '../util/fault';
 
@@ -69,6 +69,26 @@ function reason(e: unknown): string {
   return err.message;
 }
 
+/** Whether a process with this id is running (a temp file of a live writer must not be removed). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Temp files of `target` left by writers that were killed mid-write (their process is gone). */
+async function removeStaleTemps(dir: string, target: string): Promise<void> {
+  const prefix = `.${basename(target)}.`;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const m = name.startsWith(prefix) ? /^(\d+)\.\d+\.tmp$/.exec(name.slice(prefix.length)) : null;
+    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) await unlink(join(dir, name)).catch(() => undefined);
+  }
+}
+
 export async function writeFileAtomic(path: string, data: string): Promise<void> {
   let tmp: string | undefined;
   try {
@@ -76,6 +96,7 @@ export async function writeFileAtomic(path: string, data: string): Promise<void>
     const dir = dirname(target.path);
     await mkdir(dir, { recursive: true });
     tmp = join(dir, `.${basename(target.path)}.${process.pid}.${++counter}.tmp`);
+    // (A writer killed between here and the rename leaves this file; the next write removes it.)
     const fh = await open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, target.mode ?? 0o666);
     try {
       // The mode given to open is masked by the umask: set the old file's exactly.
@@ -95,6 +116,7 @@ export async function writeFileAtomic(path: string, data: string): Promise<void>
     if (now && !now.isFile()) throw new Error(`${target.path} is ${kindOf(now)}, not a regular file; refusing to replace it`);
     await rename(tmp, target.path);
     faultPoint('write:after-rename');
+    await removeStaleTemps(dir, target.path);
   } catch (e) {
     if (tmp) await unlink(tmp).catch(() => undefined);
     throw new Error(`could not write ${path}: ${reason(e)}`);

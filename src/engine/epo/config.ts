@@ -80,10 +80,12 @@ export const DEFAULT_EPO_CONFIG: Readonly<EpoConfig> = Object.freeze({
 
 /**
  * The checkpoint interval where a run is kept somewhere (the CLI's run file, the panel's storage)
- * and the user did not choose one: a crash loses at most this many iterations, for under 2 % of a
- * default run's time (docs/run-format.md has the measurement).
+ * and the user did not choose one, spaced further apart when writing them would take more than
+ * SAVED_RUN_CHECKPOINT_BUDGET of the run's time (docs/run-format.md has the measurement).
  */
 export const SAVED_RUN_CHECKPOINT_EVERY = 10;
+/** With that default interval, the share of a run's time checkpoints may take (RunEpoOptions.checkpointBudget). */
+export const SAVED_RUN_CHECKPOINT_BUDGET = 0.02;
 
 /**
  * Fields that define the trajectory. A resumed run may change the others (iterations,

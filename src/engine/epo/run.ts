@@ -42,6 +42,13 @@ export interface RunEpoOptions {
   onCheckpoint?: (checkpoint: Checkpoint, resultSoFar: () => EpoResult) => void | Promise<void>;
   /** Also write each checkpoint to this file (atomically). */
   checkpointPath?: string;
+  /**
+   * At most this share of the run's time goes to periodic checkpoints: a due checkpoint is skipped
+   * while the time since the last one is under its cost ÷ budget (e.g. 0.02: a checkpoint that took
+   * 60 ms waits at least 3 s). Histories grow, so a fixed interval that is cheap at first costs
+   * more and more. Default: none (every checkpointEvery iterations). Cancel and end always write.
+   */
+  checkpointBudget?: number;
   /** Names for error messages (a feature or model that scores NaN is named). */
   names?: { feature?: string; model?: string };
 }
@@ -87,6 +94,12 @@ export async function runEpo(
   const emitCheckpoint = async (cp: Checkpoint, resultSoFar: () => EpoResult) => {
     await opts.onCheckpoint?.(cp, resultSoFar);
     if (opts.checkpointPath) await saveCheckpoint(opts.checkpointPath, cp);
+  };
+
+  let lastCheckpoint: { end: number; cost: number } | undefined;
+  const withinBudget = () => {
+    const b = opts.checkpointBudget;
+    return !b || !lastCheckpoint || now() - lastCheckpoint.end >= lastCheckpoint.cost / b;
   };
 
   const resultOf = (cancelled: boolean, checkpoint: Checkpoint | null): EpoResult => {
@@ -196,9 +209,11 @@ export async function runEpo(
     }
     await opts.onIteration?.(event);
     const done = it + 1;
-    if (cfg.checkpointEvery > 0 && done % cfg.checkpointEvery === 0 && done < cfg.iterations) {
+    if (cfg.checkpointEvery > 0 && done % cfg.checkpointEvery === 0 && done < cfg.iterations && withinBudget()) {
+      const t0 = now();
       const cp = makeCheckpoint(state);
       await emitCheckpoint(cp, () => resultOf(false, cp));
+      lastCheckpoint = { end: now(), cost: now() - t0 };
     }
   }
   return finish(false, makeCheckpoint(state));
