@@ -124,7 +124,9 @@ export interface Tensor {
 /** Per-layer hooks, named as in TransformerLens (`blocks.L.<name>`). */
 export type BlockHookName =
   | 'hook_resid_pre' | 'hook_resid_mid' | 'hook_resid_post'
-  | 'attn.hook_q' | 'attn.hook_k' | 'attn.hook_v' | 'attn.hook_pattern' | 'attn.hook_z' | 'hook_attn_out'
+  | 'ln1.hook_normalized' | 'ln1_post.hook_normalized' | 'ln2.hook_normalized' | 'ln2_post.hook_normalized'
+  | 'attn.hook_q' | 'attn.hook_k' | 'attn.q_norm.hook_normalized' | 'attn.k_norm.hook_normalized'
+  | 'attn.hook_rot_q' | 'attn.hook_rot_k' | 'attn.hook_v' | 'attn.hook_pattern' | 'attn.hook_z' | 'hook_attn_out'
   | 'mlp.hook_pre' | 'mlp.hook_pre_linear' | 'mlp.hook_post' | 'hook_mlp_out';
 
 /** Every hook name Reverie's models expose (TransformerLens names). */
@@ -144,10 +146,14 @@ export interface ResidHooks {
 
 /** The attention sub-layer of one block. */
 export interface AttnHooks {
-  /** Queries after rotary: `blocks.L.attn.hook_q` [pos, head, d_head]. */
+  /** Queries as projected, before q norm and rotary (TransformerLens): `blocks.L.attn.hook_q` [pos, head, d_head]. */
   readonly q: Tensor;
-  /** Keys after rotary: `blocks.L.attn.hook_k` [pos, kv_head, d_head]. */
+  /** Keys as projected, before k norm and rotary: `blocks.L.attn.hook_k` [pos, kv_head, d_head]. */
   readonly k: Tensor;
+  /** Queries after rotary, what the scores use: `blocks.L.attn.hook_rot_q` [pos, head, d_head] (not in GPT-2). */
+  readonly rotQ: Tensor;
+  /** Keys after rotary: `blocks.L.attn.hook_rot_k` [pos, kv_head, d_head] (not in GPT-2). */
+  readonly rotK: Tensor;
   /** Values: `blocks.L.attn.hook_v` [pos, kv_head, d_head]. */
   readonly v: Tensor;
   /** Attention probabilities: `blocks.L.attn.hook_pattern` [head, query, key] (prompt positions only). */

@@ -261,6 +261,8 @@ function makeModel(info: ModelInfo): Api.Model {
       attn: Object.freeze({
         get q() { return hook(`${b}attn.hook_q`); },
         get k() { return hook(`${b}attn.hook_k`); },
+        get rotQ() { return hook(`${b}attn.hook_rot_q`); },
+        get rotK() { return hook(`${b}attn.hook_rot_k`); },
         get v() { return hook(`${b}attn.hook_v`); },
         get pattern() { return hook(`${b}attn.hook_pattern`); },
         get z() { return hook(`${b}attn.hook_z`); },

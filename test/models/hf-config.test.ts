@@ -51,8 +51,8 @@ test('GPT-2 124M config → GPT-2 with n_inner defaulting to 4·n_embd', () => {
 });
 
 test('errors name the key, the file and the supported families', async () => {
-  assert.throws(() => parseHfConfig({ model_type: 'mistral', architectures: ['MistralForCausalLM'] }, '/m/config.json'),
-    /\/m\/config\.json: unsupported model \(model_type "mistral", architectures MistralForCausalLM\)\. Supported: llama \(LlamaForCausalLM\), gpt_neox \(GPTNeoXForCausalLM\), gpt2 \(GPT2LMHeadModel\)/);
+  assert.throws(() => parseHfConfig({ model_type: 'falcon', architectures: ['FalconForCausalLM'] }, '/m/config.json'),
+    /\/m\/config\.json: unsupported model \(model_type "falcon", architectures FalconForCausalLM\)\. Supported model types: llama \(Llama\), mistral \(Mistral\), qwen2 \(Qwen 2 \/ 2\.5\), qwen3 \(Qwen 3\), gemma2 \(Gemma 2\), gemma3_text\/gemma3 \(Gemma 3 \(text\)\), gpt_neox \(GPT-NeoX \/ Pythia\), gpt2 \(GPT-2\)/);
   const { hidden_size: _h, ...noHidden } = PYTHIA_70M;
   assert.throws(() => parseHfConfig(noHidden, '/p/config.json'), /\/p\/config\.json: missing required key "hidden_size"/);
   assert.throws(() => parseHfConfig({ ...GPT2_124M, n_head: 7 }, 'g.json'), /g\.json: n_embd 768 is not divisible by n_head 7/);
@@ -65,10 +65,12 @@ test('errors name the key, the file and the supported families', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'reverie-cfg-'));
   try {
     const base = { model_type: 'llama', hidden_size: 64, intermediate_size: 128, num_attention_heads: 4, num_hidden_layers: 1, vocab_size: 10, max_position_embeddings: 16 };
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...base, rope_scaling: { rope_type: 'yarn', factor: 8 } }));
+    await assert.rejects(readHfConfig(dir), /config\.json: "rope_scaling\.rope_type" "yarn" is not implemented \(supported: default, linear, llama3\)/);
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...base, rope_scaling: { rope_type: 'llama3', factor: 8 } }));
-    await assert.rejects(readHfConfig(dir), /config\.json: "rope_scaling": .*llama3.* is not supported/);
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...base, attention_bias: true }));
-    await assert.rejects(readHfConfig(dir), /"attention_bias": true is not supported/);
+    await assert.rejects(readHfConfig(dir), /"rope_scaling\.original_max_position_embeddings" must be a positive number/);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...base, mlp_bias: true }));
+    await assert.rejects(readHfConfig(dir), /"mlp_bias": true is not supported/);
     writeFileSync(join(dir, 'config.json'), JSON.stringify(base));
     const c = await readHfConfig(dir);
     assert.equal(c.family === 'llama' && c.numKvHeads, 4, 'num_key_value_heads defaults to the head count');

@@ -9,7 +9,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
-STEPS = ["make_random_models.py", "llama_ref.py", "gpt2_ref.py", "neox_ref.py", "self_checks.py"]
+STEPS = ["make_random_models.py", "llama_ref.py", "gpt2_ref.py", "neox_ref.py", "make_family_models.py", "families_ref.py",
+         "self_checks.py"]
 
 if __name__ == "__main__":
     for step in STEPS:

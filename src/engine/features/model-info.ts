@@ -21,8 +21,8 @@ export interface FeatureModelShape {
 export function hookDims(name: string): DimName[] {
   if (name === 'logits') return ['pos', 'vocab'];
   if (name.endsWith('attn.hook_pattern')) return ['head', 'query', 'key'];
-  if (name.endsWith('attn.hook_q') || name.endsWith('attn.hook_z')) return ['pos', 'head', 'd_head'];
-  if (name.endsWith('attn.hook_k') || name.endsWith('attn.hook_v')) return ['pos', 'kv_head', 'd_head'];
+  if (/attn\.(hook_q|hook_rot_q|q_norm\.hook_normalized|hook_z)$/.test(name)) return ['pos', 'head', 'd_head'];
+  if (/attn\.(hook_k|hook_rot_k|k_norm\.hook_normalized|hook_v)$/.test(name)) return ['pos', 'kv_head', 'd_head'];
   if (/mlp\.hook_(pre|pre_linear|post)$/.test(name)) return ['pos', 'd_mlp'];
   return ['pos', 'd_model'];
 }
@@ -49,7 +49,7 @@ export function modelInfo(model: FeatureModelShape, forward: ForwardResult, n: n
   }
   return {
     name: model.name, family: a.family, nLayers: a.numLayers, dModel: a.hiddenSize, dMlp: a.intermediateSize,
-    nHeads: a.numHeads, nKvHeads: a.family === 'llama' ? a.numKvHeads : a.numHeads, dHead: a.headDim,
+    nHeads: a.numHeads, nKvHeads: 'numKvHeads' in a ? a.numKvHeads : a.numHeads, dHead: a.headDim,
     vocabSize: a.vocabSize, n, hooks,
   };
 }

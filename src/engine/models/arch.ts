@@ -3,17 +3,18 @@
  * graph builders. Field names follow the loaders' configs.
  */
 import type { SymTensor } from '../graph';
-import type { Family, HookSet } from './hooks';
+import type { HookSet } from './hooks';
 import type { GraphWeights } from './graph-weights';
-import type { LlamaConfig } from './llama2c';
 import type { NeoxConfig, Gpt2Config } from './hf-config';
+import type { DecoderConfig } from './decoder';
+import type { DecoderFamily, Family } from './families';
 
-/** The three families' hyper-parameters, as the loaders report them (llama2.c and config.json). */
-export type LlamaArch = { family: 'llama' } & LlamaConfig;
+/** The families' hyper-parameters, as the loaders report them (llama2.c and config.json). */
+export type DecoderArch = { family: DecoderFamily } & DecoderConfig;
 export type NeoxArch = { family: 'neox' } & NeoxConfig;
 export type Gpt2Arch = { family: 'gpt2' } & Gpt2Config;
 
-export type Arch = LlamaArch | NeoxArch | Gpt2Arch;
+export type Arch = DecoderArch | NeoxArch | Gpt2Arch;
 
 /** What every builder returns: all hooks, the logits, and the differentiable token embeddings. */
 export interface ForwardResult {

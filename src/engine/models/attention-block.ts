@@ -1,4 +1,4 @@
-/** Pieces shared by the three families' attention sub-layers. */
+/** The attention sub-layer of GPT-2 and GPT-NeoX (the Llama-like families build theirs in decoder.ts). */
 import { SymTensor, causalAttention, rotary, splitHeads, transpose, reshape, matmul, add } from '../graph';
 import type { HookSet } from './hooks';
 
@@ -15,20 +15,25 @@ export interface AttentionInputs {
   bo?: SymTensor | null;
 }
 
-/** Causal attention with hooks q/k/v/pattern/z/attn_out recorded under `blocks.{layer}`. */
+/**
+ * Causal attention with hooks recorded under `blocks.{layer}` as TransformerLens names them:
+ * hook_q/hook_k are the projections, hook_rot_q/hook_rot_k the rotated values the scores use.
+ */
 export function attentionSublayer(x: AttentionInputs, hooks: HookSet, layer: number): SymTensor {
   let q = splitHeads(x.q, x.numHeads);
   let k = splitHeads(x.k, x.numKvHeads);
   const v = splitHeads(x.v, x.numKvHeads);
-  if (x.rope) {
-    q = rotary(q, x.rope);
-    k = rotary(k, x.rope);
-  }
-  const { pattern, z } = causalAttention(q, k, v);
   const p = `blocks.${layer}.`;
   const tl = (t: SymTensor) => () => transpose(t, [0, 2, 1, 3]);
   hooks.set(`${p}attn.hook_q`, tl(q));
   hooks.set(`${p}attn.hook_k`, tl(k));
+  if (x.rope) {
+    q = rotary(q, x.rope);
+    k = rotary(k, x.rope);
+    hooks.set(`${p}attn.hook_rot_q`, tl(q));
+    hooks.set(`${p}attn.hook_rot_k`, tl(k));
+  }
+  const { pattern, z } = causalAttention(q, k, v);
   hooks.set(`${p}attn.hook_v`, tl(v));
   hooks.set(`${p}attn.hook_pattern`, pattern);
   hooks.set(`${p}attn.hook_z`, z);

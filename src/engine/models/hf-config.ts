@@ -1,12 +1,14 @@
 /**
  * Hugging Face `config.json` → a typed, validated architecture description for the families the
- * engine builds graphs for. Options that change the computation but that the graphs do not
+ * engine builds graphs for (the table is families/index.ts; GPT-NeoX and GPT-2 are read here). Options that change the computation but that the graphs do not
  * implement (biases in Llama, rope scaling, GPT-2's per-layer attention scaling) are rejected
  * here, so such a model fails loudly instead of producing wrong activations.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LlamaConfig } from './llama2c';
+import type { DecoderConfig } from './decoder';
+import { FAMILIES, familyOf, supportedList, type DecoderFamily } from './families';
 
 export type { LlamaConfig };
 
@@ -43,17 +45,33 @@ export interface Gpt2Config {
 }
 
 export type HfModelConfig =
-  | ({ family: 'llama' } & LlamaConfig)
+  | ({ family: DecoderFamily } & DecoderConfig)
   | ({ family: 'neox' } & NeoxConfig)
   | ({ family: 'gpt2' } & Gpt2Config);
 
-const SUPPORTED = 'llama (LlamaForCausalLM), gpt_neox (GPTNeoXForCausalLM), gpt2 (GPT2LMHeadModel)';
-
 /** Typed access to the raw JSON, with errors naming the key and the file. */
-class Keys {
-  constructor(private readonly raw: Record<string, unknown>, private readonly source: string) {}
+export class Keys {
+  constructor(readonly raw: Record<string, unknown>, readonly source: string) {}
 
-  private bad(key: string, want: string): Error {
+  /** The keys of a nested object (e.g. Gemma 3's `text_config`), named `parent.key` in errors. */
+  nested(key: string): Keys {
+    const v = this.raw[key];
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw this.bad(key, 'an object');
+    return new Keys(v as Record<string, unknown>, `${this.source} ${key}`);
+  }
+  /** A positive number, or undefined when absent or null (an optional feature that is off). */
+  optionalNum(key: string): number | undefined {
+    return this.has(key) ? this.num(key) : undefined;
+  }
+  /** An array of strings from `allowed`, or undefined when absent. */
+  stringList(key: string, allowed: readonly string[]): string[] | undefined {
+    if (!this.has(key)) return undefined;
+    const v = this.raw[key];
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || !allowed.includes(x))) throw this.bad(key, `a list of ${allowed.map((a) => JSON.stringify(a)).join(' / ')}`);
+    return v as string[];
+  }
+
+  bad(key: string, want: string): Error {
     return new Error(`${this.source}: "${key}" must be ${want}, got ${JSON.stringify(this.raw[key])}`);
   }
   has(key: string): boolean {
@@ -101,46 +119,7 @@ class Keys {
   }
 }
 
-function family(raw: Record<string, unknown>, source: string): HfModelConfig['family'] {
-  const type = raw.model_type;
-  const arch = Array.isArray(raw.architectures) ? raw.architectures.filter((a) => typeof a === 'string') : [];
-  if (type === 'llama' || (type === undefined && arch.includes('LlamaForCausalLM'))) return 'llama';
-  if (type === 'gpt_neox' || (type === undefined && arch.includes('GPTNeoXForCausalLM'))) return 'neox';
-  if (type === 'gpt2' || (type === undefined && arch.includes('GPT2LMHeadModel'))) return 'gpt2';
-  const what = [type !== undefined ? `model_type ${JSON.stringify(type)}` : 'no model_type', arch.length ? `architectures ${arch.join(', ')}` : '']
-    .filter(Boolean).join(', ');
-  throw new Error(`${source}: unsupported model (${what}). Supported: ${SUPPORTED}`);
-}
-
-function llama(k: Keys): { family: 'llama' } & LlamaConfig {
-  k.require('rope_scaling', (v) => v === null, 'rope scaling is not implemented');
-  k.require('attention_bias', (v) => v === false, 'attention biases are not implemented for Llama');
-  k.require('mlp_bias', (v) => v === false, 'MLP biases are not implemented for Llama');
-  k.require('hidden_act', (v) => v === 'silu', 'the Llama MLP is SwiGLU with silu');
-  const hiddenSize = k.int('hidden_size');
-  const numHeads = k.int('num_attention_heads');
-  const numKvHeads = k.int('num_key_value_heads', numHeads);
-  k.divide(numHeads, 'num_attention_heads', numKvHeads, 'num_key_value_heads');
-  const headDim = k.has('head_dim') ? k.int('head_dim') : k.divide(hiddenSize, 'hidden_size', numHeads, 'num_attention_heads');
-  if (headDim % 2 !== 0) throw new Error(`head dim ${headDim} must be even for rotary embeddings`);
-  return {
-    family: 'llama',
-    hiddenSize,
-    intermediateSize: k.int('intermediate_size'),
-    numLayers: k.int('num_hidden_layers'),
-    numHeads,
-    numKvHeads,
-    headDim,
-    vocabSize: k.int('vocab_size'),
-    maxPositions: k.int('max_position_embeddings'),
-    rmsNormEps: k.num('rms_norm_eps', 1e-6),
-    ropeTheta: k.num('rope_theta', 10000),
-    ropePairing: 'half',
-    tiedEmbeddings: k.bool('tie_word_embeddings', false),
-  };
-}
-
-function neox(k: Keys): { family: 'neox' } & NeoxConfig {
+export function neoxConfig(k: Keys): NeoxConfig {
   k.require('rope_scaling', (v) => v === null, 'rope scaling is not implemented');
   const hiddenSize = k.int('hidden_size');
   const numHeads = k.int('num_attention_heads');
@@ -151,7 +130,6 @@ function neox(k: Keys): { family: 'neox' } & NeoxConfig {
   const rotaryDim = Math.floor(headDim * rotaryPct);
   if (rotaryDim % 2 !== 0) throw new Error(`rotary dim ${rotaryDim} (head dim ${headDim} × rotary_pct ${rotaryPct}) must be even`);
   return {
-    family: 'neox',
     hiddenSize,
     intermediateSize: k.int('intermediate_size'),
     numLayers: k.int('num_hidden_layers'),
@@ -169,14 +147,13 @@ function neox(k: Keys): { family: 'neox' } & NeoxConfig {
   };
 }
 
-function gpt2(k: Keys): { family: 'gpt2' } & Gpt2Config {
+export function gpt2Config(k: Keys): Gpt2Config {
   k.require('scale_attn_weights', (v) => v === true, 'attention scores are always scaled by 1/sqrt(head dim)');
   k.require('scale_attn_by_inverse_layer_idx', (v) => v === false, 'per-layer attention scaling is not implemented');
   k.require('reorder_and_upcast_attn', (v) => v === false, 'not implemented');
   const hiddenSize = k.int('n_embd');
   const numHeads = k.int('n_head');
   return {
-    family: 'gpt2',
     hiddenSize,
     numLayers: k.int('n_layer'),
     numHeads,
@@ -193,13 +170,15 @@ function gpt2(k: Keys): { family: 'gpt2' } & Gpt2Config {
 export function parseHfConfig(raw: unknown, source = 'config.json'): HfModelConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${source}: must be a JSON object`);
   const obj = raw as Record<string, unknown>;
-  const keys = new Keys(obj, source);
+  const family = familyOf(obj);
+  if (!family) {
+    const archs = Array.isArray(obj.architectures) ? obj.architectures.filter((a) => typeof a === 'string') : [];
+    const what = [obj.model_type !== undefined ? `model_type ${JSON.stringify(obj.model_type)}` : 'no model_type', archs.length ? `architectures ${archs.join(', ')}` : '']
+      .filter(Boolean).join(', ');
+    throw new Error(`${source}: unsupported model (${what}). Supported model types: ${supportedList()}`);
+  }
   try {
-    switch (family(obj, source)) {
-      case 'llama': return llama(keys);
-      case 'neox': return neox(keys);
-      case 'gpt2': return gpt2(keys);
-    }
+    return { family, ...FAMILIES[family].read(new Keys(obj, source)) } as HfModelConfig;
   } catch (e) {
     const msg = (e as Error).message;
     throw new Error(msg.startsWith(source) ? msg : `${source}: ${msg}`);

@@ -3,26 +3,39 @@
  * include the BOS prefix position when the model uses one (see ForwardResult.offset).
  */
 import type { SymTensor } from '../graph';
+import { FAMILIES, isDecoderFamily, type Family } from './families';
 
-export type Family = 'llama' | 'neox' | 'gpt2';
+export type { Family };
 
 export interface HookInfo {
   /** Human description of the value and its shape, for errors and hovers. */
   description: string;
 }
 
+const when = (ok: (f: Family) => boolean | undefined, text: string) => (f: Family) => (ok(f) ? text : null);
+const rotaryFamily = (f: Family) => !FAMILIES[f].learnedPositions;
+
+/** Per-layer hooks with their TransformerLens meaning; null where a family has no such value. */
 const PER_LAYER: Record<string, (f: Family) => string | null> = {
   hook_resid_pre: () => 'residual stream entering the block [batch, pos, d_model]',
-  hook_resid_mid: (f) => (f === 'neox' ? null : 'residual stream after attention [batch, pos, d_model]'),
+  hook_resid_mid: when((f) => !FAMILIES[f].parallelResidual, 'residual stream after attention [batch, pos, d_model]'),
   hook_resid_post: () => 'residual stream leaving the block [batch, pos, d_model]',
-  'attn.hook_q': () => 'queries after rotary [batch, pos, head, d_head]',
-  'attn.hook_k': () => 'keys after rotary [batch, pos, kv_head, d_head]',
+  'ln1.hook_normalized': when(isDecoderFamily, 'attention input norm, before its weight [batch, pos, d_model]'),
+  'ln1_post.hook_normalized': when((f) => FAMILIES[f].sandwichNorms, 'norm of the attention output, before its weight [batch, pos, d_model]'),
+  'ln2.hook_normalized': when(isDecoderFamily, 'MLP input norm, before its weight [batch, pos, d_model]'),
+  'ln2_post.hook_normalized': when((f) => FAMILIES[f].sandwichNorms, 'norm of the MLP output, before its weight [batch, pos, d_model]'),
+  'attn.hook_q': (f) => (rotaryFamily(f) ? 'queries: the projection, before q norm and rotary [batch, pos, head, d_head]' : 'queries [batch, pos, head, d_head]'),
+  'attn.hook_k': (f) => (rotaryFamily(f) ? 'keys: the projection, before k norm and rotary [batch, pos, kv_head, d_head]' : 'keys [batch, pos, kv_head, d_head]'),
+  'attn.q_norm.hook_normalized': when((f) => FAMILIES[f].qkNorm, 'queries normalised per head, before the q norm weight [batch, pos, head, d_head]'),
+  'attn.k_norm.hook_normalized': when((f) => FAMILIES[f].qkNorm, 'keys normalised per head, before the k norm weight [batch, pos, kv_head, d_head]'),
+  'attn.hook_rot_q': when(rotaryFamily, 'queries after rotary: what the scores use [batch, pos, head, d_head]'),
+  'attn.hook_rot_k': when(rotaryFamily, 'keys after rotary: what the scores use [batch, pos, kv_head, d_head]'),
   'attn.hook_v': () => 'values [batch, pos, kv_head, d_head]',
   'attn.hook_pattern': () => 'attention probabilities [batch, head, query_pos, key_pos]',
   'attn.hook_z': () => 'per-head attention outputs before W_O [batch, pos, head, d_head]',
   hook_attn_out: () => 'attention output added to the residual [batch, pos, d_model]',
   'mlp.hook_pre': () => 'MLP pre-activation (the gate for gated MLPs) [batch, pos, d_mlp]',
-  'mlp.hook_pre_linear': (f) => (f === 'llama' ? 'gated MLP up projection [batch, pos, d_mlp]' : null),
+  'mlp.hook_pre_linear': when(isDecoderFamily, 'gated MLP up projection [batch, pos, d_mlp]'),
   'mlp.hook_post': () => 'MLP neuron activations: the input of the down projection [batch, pos, d_mlp]',
   hook_mlp_out: () => 'MLP output added to the residual [batch, pos, d_model]',
 };

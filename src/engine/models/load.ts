@@ -12,7 +12,7 @@ import type { WeightMap } from './weights';
 import type { Tokenizer } from '../tokenizers/tokenizer';
 import { readLlama2c } from './llama2c';
 import { SentencePieceTokenizer } from '../tokenizers/sentencepiece';
-import { readHfConfig } from './hf-config';
+import { readHfConfig, type HfModelConfig } from './hf-config';
 import { loadSafetensorsFolder } from './safetensors';
 import { HfTokenizer } from '../tokenizers/hf-tokenizer';
 import { resolveModelRef, ResolveOptions } from '../hub/resolve';
@@ -72,8 +72,11 @@ async function loadLlama2c(binPath: string, id: string): Promise<LoadedModel> {
   };
 }
 
-/** Checkpoints may carry buffers that are not weights: causal-mask tensors and rotary tables. */
-const NOT_WEIGHTS = /(\.attn\.(masked_)?bias|\.attention\.(masked_)?bias|rotary_emb\.inv_freq)$/;
+/**
+ * Checkpoints may carry buffers that are not weights (causal-mask tensors, rotary tables) and, in a
+ * multimodal Gemma 3, a vision tower the text model never reads: none is loaded.
+ */
+const NOT_WEIGHTS = /(\.attn\.(masked_)?bias|\.attention\.(masked_)?bias|rotary_emb\.inv_freq)$|^(vision_tower|multi_modal_projector)\./;
 
 /** The original GPT-2 checkpoints store names without the `transformer.` prefix. */
 function canonicalGpt2Names(weights: WeightMap): WeightMap {
@@ -81,10 +84,26 @@ function canonicalGpt2Names(weights: WeightMap): WeightMap {
   return new Map([...weights].map(([k, v]) => [k.startsWith('lm_head.') ? k : `transformer.${k}`, v]));
 }
 
+/**
+ * Where a decoder's tensors live: `model.` in a causal-LM checkpoint; a multimodal Gemma 3 nests
+ * its text tower under `language_model.model.` (released checkpoints) or `model.language_model.`
+ * (saved by newer transformers).
+ */
+const DECODER_PREFIXES = ['model.', 'language_model.model.', 'model.language_model.'];
+
+function withDecoderPrefix(config: HfModelConfig, weights: WeightMap, dir: string): HfModelConfig {
+  if (config.family === 'neox' || config.family === 'gpt2') return config;
+  const prefix = DECODER_PREFIXES.find((p) => weights.has(`${p}embed_tokens.weight`));
+  if (!prefix) throw new Error(`${dir}: no token embedding (looked for ${DECODER_PREFIXES.map((p) => `${p}embed_tokens.weight`).join(', ')})`);
+  const headName = ['lm_head.weight', 'language_model.lm_head.weight'].find((n) => weights.has(n));
+  return { ...config, prefix, ...(headName ? { headName } : {}) };
+}
+
 async function loadHfFolder(dir: string, id: string): Promise<LoadedModel> {
-  const config = await readHfConfig(dir);
+  const parsed = await readHfConfig(dir);
   const loaded = await loadSafetensorsFolder(dir, { include: (name) => !NOT_WEIGHTS.test(name) });
-  const weights = config.family === 'gpt2' ? canonicalGpt2Names(loaded.weights) : loaded.weights;
+  const weights = parsed.family === 'gpt2' ? canonicalGpt2Names(loaded.weights) : loaded.weights;
+  const config = withDecoderPrefix(parsed, weights, dir);
   const tokenizer = await HfTokenizer.load(dir);
   const files = (await readdir(dir)).filter((f) => /\.(json|safetensors)$/.test(f)).sort().map((f) => join(dir, f));
   return { id, name: basename(resolve(dir)), format: 'safetensors', arch: config, weights, tokenizer, files: await describe(files), path: dir };

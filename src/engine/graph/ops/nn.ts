@@ -71,11 +71,21 @@ export interface AttentionResult {
   z: SymTensor;
 }
 
+export interface AttentionOptions {
+  /** Multiplies q·k (default 1/√d). */
+  scale?: number;
+  /** Soft-cap of the scaled scores, cap·tanh(s/cap), applied before the mask (Gemma 2). */
+  softcap?: number;
+  /** Sliding window: a query sees the `window` keys ending at itself (itself included). */
+  window?: number;
+}
+
 /**
  * Causal multi-head attention with grouped-query heads: q [B, H, n, d], k and v [B, KV, n, d],
- * H divisible by KV. Masked scores are set to a large negative value before the softmax.
+ * H divisible by KV; query head h reads key/value head h // (H / KV). Masked scores are set to a
+ * large negative value before the softmax.
  */
-export function causalAttention(q: SymTensor, k: SymTensor, v: SymTensor): AttentionResult {
+export function causalAttention(q: SymTensor, k: SymTensor, v: SymTensor, opts: AttentionOptions = {}): AttentionResult {
   const shapes = `q ${fmt(q.shape)}, k ${fmt(k.shape)}, v ${fmt(v.shape)}`;
   if (q.rank !== 4 || k.rank !== 4 || v.rank !== 4) throw new GraphShapeError('attention', `expects rank-4 [B, heads, n, d] tensors, got ${shapes}`);
   const [b, H, n, d] = q.shape as [string | number, number, number, number];
@@ -94,9 +104,12 @@ export function causalAttention(q: SymTensor, k: SymTensor, v: SymTensor): Atten
   const qg = reshape(q, [b, KV, group, n, d]);
   const kg = reshape(k, [b, KV, 1, n, d]);
   const vg = reshape(v, [b, KV, 1, n, d]);
-  const scores = mul(matmul(qg, mT(kg)), 1 / Math.sqrt(d));
+  let scores = mul(matmul(qg, mT(kg)), opts.scale ?? 1 / Math.sqrt(d));
+  if (opts.softcap !== undefined) scores = mul(tanh(mul(scores, 1 / opts.softcap)), opts.softcap);
+  const window = opts.window ?? Infinity;
+  if (!(window >= 1)) throw new GraphShapeError('attention', `sliding window must be ≥ 1, got ${window}`);
   const allowed = new Uint8Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) allowed[i * n + j] = 1;
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) if (i - j < window) allowed[i * n + j] = 1;
   const mask = g.constant(allowed, [n, n]);
   const neg = q.dtype === 'float16' ? -6e4 : -1e9;
   const pattern5 = softmax(where(booleanOf(mask), scores, neg), -1);
@@ -111,26 +124,36 @@ function booleanOf(mask: SymTensor): SymTensor {
   return mask.dtype === 'bool' ? mask : mask.graph.emit1('Cast', [mask], { to: { kind: 'int', value: 9 } }, { dtype: 'bool', shape: mask.shape });
 }
 
+export interface RotaryOptions {
+  rotaryDim: number;
+  theta: number;
+  pairing: 'adjacent' | 'half';
+  offset?: number;
+  /** Per-pair inverse frequencies (rotaryDim / 2 of them) when scaled (Llama 3, linear); default theta^(−2p/rotaryDim). */
+  invFreq?: readonly number[];
+}
+
 /**
  * Rotary position embedding as x·cos + rot(x)·sin, where rot is a fixed signed permutation
  * applied by MatMul. `pairing` picks which dims rotate together: llama2.c pairs adjacent dims
  * (2i, 2i+1); Hugging Face and GPT-NeoX pair i with i + rotDim/2. Dims past `rotaryDim` pass
  * through unchanged (GPT-NeoX's partial rotary). x: [B, H, n, d].
  */
-export function rotary(x: SymTensor, opts: { rotaryDim: number; theta: number; pairing: 'adjacent' | 'half'; offset?: number }): SymTensor {
+export function rotary(x: SymTensor, opts: RotaryOptions): SymTensor {
   const [, , n, d] = x.shape as [unknown, unknown, number, number];
   if (x.rank !== 4 || typeof n !== 'number' || typeof d !== 'number') {
     throw new GraphShapeError('rotary', `expects [B, H, n, d] with static n and d, got ${fmt(x.shape)}`);
   }
   const { rotaryDim: r, theta, pairing } = opts;
   if (r % 2 || r < 0 || r > d) throw new GraphShapeError('rotary', `rotary dim ${r} must be even and ≤ head dim ${d}`);
+  if (opts.invFreq && opts.invFreq.length !== r / 2) throw new GraphShapeError('rotary', `${opts.invFreq.length} inverse frequencies for rotary dim ${r} (need ${r / 2})`);
   if (r === 0) return x;
   const cos = new Float64Array(n * d).fill(1);
   const sin = new Float64Array(n * d);
   const rot = new Float64Array(d * d);
   for (let p = 0; p < r / 2; p++) {
     const [i, j] = pairing === 'adjacent' ? [2 * p, 2 * p + 1] : [p, p + r / 2];
-    const freq = 1 / Math.pow(theta, (2 * p) / r);
+    const freq = opts.invFreq ? opts.invFreq[p] : 1 / Math.pow(theta, (2 * p) / r);
     for (let pos = 0; pos < n; pos++) {
       const angle = (pos + (opts.offset ?? 0)) * freq;
       cos[pos * d + i] = cos[pos * d + j] = Math.cos(angle);
