@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Graph, toOnnx, SymTensor } from '../../src/engine/graph';
 import { buildForward } from '../../src/engine/models/forward';
 import { loadModel } from '../../src/engine/models/load';
@@ -90,4 +90,30 @@ test('the peculiarities the fixtures exercise change the result (each is tested,
   assert.ok(Math.abs(inv[0] - plain[0]) < 1e-12, 'high frequency kept');
   assert.ok(inv[1] < plain[1] && inv[1] > plain[1] / 8, 'medium frequency smoothed');
   assert.ok(Math.abs(inv[2] - plain[2] / 8) < 1e-12 && Math.abs(inv[3] - plain[3] / 8) < 1e-12, 'low frequencies divided by the factor');
+});
+
+test('a tied checkpoint that stores the shared matrix only as lm_head.weight loads (no __metadata__ alias needed)', async () => {
+  const { mkdtempSync, cpSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { loadSafetensorsFolder } = await import('../../src/engine/models/safetensors');
+  const dir = mkdtempSync(join(tmpdir(), 'reverie-tied-'));
+  try {
+    cpSync('test/fixtures/models/qwen2-tiny', dir, { recursive: true });
+    // Rewrite the weights with the embedding renamed to the head (as some exporters save tied models).
+    const { weights } = await loadSafetensorsFolder(dir);
+    const entries = [...weights].map(([k, v]) => [k === 'model.embed_tokens.weight' ? 'lm_head.weight' : k, v] as const);
+    const header: Record<string, unknown> = {};
+    let offset = 0;
+    for (const [k, v] of entries) { header[k] = { dtype: 'F32', shape: v.shape, data_offsets: [offset, offset + v.data.byteLength] }; offset += v.data.byteLength; }
+    let h = Buffer.from(JSON.stringify(header));
+    h = Buffer.concat([h, Buffer.alloc((8 - (h.length % 8)) % 8, 0x20)]);
+    const len = Buffer.alloc(8); len.writeBigUInt64LE(BigInt(h.length));
+    writeFileSync(join(dir, 'model.safetensors'), Buffer.concat([len, h, ...entries.map(([, v]) => Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength))]));
+    const model = await loadModel(dir);
+    const original = await loadModel('test/fixtures/models/qwen2-tiny');
+    assert.deepEqual(model.weights.get('model.embed_tokens.weight')!.data, original.weights.get('model.embed_tokens.weight')!.data);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -93,6 +93,10 @@ const DECODER_PREFIXES = ['model.', 'language_model.model.', 'model.language_mod
 
 function withDecoderPrefix(config: HfModelConfig, weights: WeightMap, dir: string): HfModelConfig {
   if (config.family === 'neox' || config.family === 'gpt2') return config;
+  // A tied checkpoint may store the shared matrix only as the head (without a __metadata__ alias).
+  if (config.tiedEmbeddings && !DECODER_PREFIXES.some((p) => weights.has(`${p}embed_tokens.weight`)) && weights.has('lm_head.weight')) {
+    weights.set('model.embed_tokens.weight', weights.get('lm_head.weight')!);
+  }
   const prefix = DECODER_PREFIXES.find((p) => weights.has(`${p}embed_tokens.weight`));
   if (!prefix) throw new Error(`${dir}: no token embedding (looked for ${DECODER_PREFIXES.map((p) => `${p}embed_tokens.weight`).join(', ')})`);
   const headName = ['lm_head.weight', 'language_model.lm_head.weight'].find((n) => weights.has(n));
