@@ -4,7 +4,12 @@
  */
 import type { EpoBackend } from '../epo/backend';
 import type { Tokenizer } from '../tokenizers/tokenizer';
+import { writeFileSync } from 'node:fs';
 import { EngineSession, SessionOptions, TensorData } from '../runtime/ort';
+import { ExternalStore } from '../graph/external-store';
+
+/** Models with at least this many bytes of weights keep them as ONNX external data. */
+export const EXTERNAL_WEIGHTS_FROM = 256 * 2 ** 20;
 import { buildScoreGraph, buildTopKGraph, buildSaliencyGraph, DreamGraphSpec } from './graphs';
 
 /** Text made only of control characters (tab and newline excepted), e.g. llama2.c's <0x03> byte token. */
@@ -29,16 +34,34 @@ export class OrtDreamBackend implements EpoBackend {
   /** Providers' fallback warnings, reported once by the caller. */
   readonly warnings: string[] = [];
 
+  private readonly spec: DreamGraphSpec;
+  /** The weights as ONNX external data, shared by every graph of this backend; none for small models. */
+  private readonly store?: ExternalStore;
+
   constructor(
-    private readonly spec: DreamGraphSpec,
+    spec: DreamGraphSpec,
     readonly allowed: Uint8Array,
     private readonly sessionOptions: SessionOptions = {},
+    opts: { external?: boolean } = {},
   ) {
     this.vocabRows = spec.model.arch.vocabSize;
+    let bytes = 0;
+    for (const w of spec.model.weights.values()) bytes += w.data.byteLength;
+    // Inline protobufs copy the weights into every graph and every session; above this size the
+    // weights go to one file that each session maps (and past 2 GiB there is no other way).
+    if (opts.external ?? bytes >= EXTERNAL_WEIGHTS_FROM) this.store = new ExternalStore();
+    this.spec = { ...spec, store: this.store };
   }
 
-  private async session(build: () => Uint8Array): Promise<EngineSession> {
-    const s = await EngineSession.create(build(), this.sessionOptions);
+  private async session(name: string, build: () => Uint8Array): Promise<EngineSession> {
+    const bytes = build();
+    let model: Uint8Array | { path: string; bytes: Uint8Array } = bytes;
+    if (this.store) {
+      const path = this.store.modelPath(name);
+      writeFileSync(path, bytes);
+      model = { path, bytes };
+    }
+    const s = await EngineSession.create(model, this.sessionOptions);
     if (s.warning && !this.warnings.includes(s.warning)) this.warnings.push(s.warning);
     return s;
   }
@@ -49,13 +72,13 @@ export class OrtDreamBackend implements EpoBackend {
   }
 
   private scoreSessionOnce(): Promise<EngineSession> {
-    return (this.scoreSession ??= this.session(() => buildScoreGraph(this.spec)));
+    return (this.scoreSession ??= this.session('score', () => buildScoreGraph(this.spec)));
   }
 
   private topkSessionFor(k: number): Promise<EngineSession> {
     let s = this.topkSessions.get(k);
     if (!s) {
-      s = this.session(() => buildTopKGraph(this.spec, this.allowed, k));
+      s = this.session(`topk${k}`, () => buildTopKGraph(this.spec, this.allowed, k));
       this.topkSessions.set(k, s);
     }
     return s;
@@ -96,7 +119,7 @@ export class OrtDreamBackend implements EpoBackend {
   }
 
   async saliency(prompt: Int32Array): Promise<Float64Array> {
-    const s = await (this.saliencySession ??= this.session(() => buildSaliencyGraph(this.spec)));
+    const s = await (this.saliencySession ??= this.session('saliency', () => buildSaliencyGraph(this.spec)));
     const out = await s.run({ ids: this.idsFeed([prompt]) }, ['saliency']);
     return Float64Array.from(out.saliency.data as Float32Array);
   }
@@ -104,5 +127,11 @@ export class OrtDreamBackend implements EpoBackend {
   async dispose(): Promise<void> {
     const all = [this.scoreSession, this.saliencySession, ...this.topkSessions.values()].filter(Boolean) as Promise<EngineSession>[];
     await Promise.all(all.map(async (p) => (await p).release()));
+    this.store?.dispose();
+  }
+
+  /** Bytes of the external weights file (0 when the weights are inline). */
+  get externalBytes(): number {
+    return this.store?.bytes ?? 0;
   }
 }

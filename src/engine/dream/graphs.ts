@@ -10,6 +10,7 @@ import {
   logSoftmax, gatherElements, reduceMean, reduceSum, topk, toOnnx, GraphShapeError,
 } from '../graph';
 import type { Arch } from '../models/arch';
+import type { ExternalStore } from '../graph/external-store';
 import type { WeightMap } from '../models/weights';
 import { buildForward, embeddingName } from '../models/forward';
 import { GraphWeights } from '../models/graph-weights';
@@ -28,6 +29,8 @@ export interface DreamGraphSpec {
   n: number;
   /** Fixed BOS prefix id, when the model expects one. */
   bosId?: number;
+  /** Where large weights go as ONNX external data (shared by all of a dream's graphs); absent: inline. */
+  store?: ExternalStore;
 }
 
 interface Traced {
@@ -71,7 +74,7 @@ export function buildScoreGraph(spec: DreamGraphSpec): Uint8Array {
   t.g.output('feature', t.feature);
   t.g.output('nll', t.nll);
   t.g.output('xe', t.xe);
-  return toOnnx(t.g);
+  return toOnnx(t.g, spec.store);
 }
 
 /**
@@ -102,7 +105,7 @@ export function buildTopKGraph(spec: DreamGraphSpec, allowed: Uint8Array, k: num
   const boolMask = t.g.emit1('Cast', [mask], { to: { kind: 'int', value: 9 } }, { dtype: 'bool', shape: [V] });
   const [, idx] = topk(where(boolMask, neg(G), -Infinity), k);
   t.g.output('topk', idx);
-  return toOnnx(t.g);
+  return toOnnx(t.g, spec.store);
 }
 
 /** The full gradient G [B, n, V] (tests and diagnostics; EPO itself only needs the top-k). */
@@ -112,7 +115,7 @@ export function buildGradientGraph(spec: DreamGraphSpec, withEmbedsInput = false
   t.g.output('feature', t.feature);
   t.g.output('xe', t.xe);
   t.g.output('logprobs', t.logprobs);
-  return toOnnx(t.g);
+  return toOnnx(t.g, spec.store);
 }
 
 /** Loss -f + λ·XE as a function of input embeddings (labels from ids): finite-difference checks. */
@@ -120,7 +123,7 @@ export function buildLossGraph(spec: DreamGraphSpec): Uint8Array {
   const t = trace(spec, 'loss', true);
   const lambda = t.g.input('lambda', 'float32', ['B']);
   t.g.output('loss', add(neg(t.feature), mul(lambda, t.xe)));
-  return toOnnx(t.g);
+  return toOnnx(t.g, spec.store);
 }
 
 export function buildSaliencyGraph(spec: DreamGraphSpec): Uint8Array {
@@ -129,6 +132,6 @@ export function buildSaliencyGraph(spec: DreamGraphSpec): Uint8Array {
   const sal = reduceSum(mul(gEmbed, t.embed), [2], false); // [B, T]
   t.g.output('saliency', slice(sal, 1, t.offset, t.offset + spec.n));
   t.g.output('feature', t.feature);
-  return toOnnx(t.g);
+  return toOnnx(t.g, spec.store);
 }
 

@@ -10,3 +10,4 @@ export * from './ops/linalg';
 export * from './ops/nn';
 export { grad } from './autodiff';
 export { toOnnx, OPSET } from './onnx';
+export { ExternalStore, EXTERNAL_ALIGNMENT, EXTERNAL_MIN_BYTES } from './external-store';

@@ -1,19 +1,27 @@
 /**
  * Serialises a traced graph to an ONNX ModelProto (opset 17, IR 8) in memory. Weights become
- * initializers with raw data. Protobuf caps a message at 2 GiB, so models whose weights exceed
- * that need ONNX external data, which is not implemented yet (the largest supported model is
- * ~500M fp32 parameters).
+ * initializers with raw data, or, given an ExternalStore, references into its file (ONNX external
+ * data) for every initializer of at least EXTERNAL_MIN_BYTES. Protobuf caps a message at 2 GiB,
+ * so only the external form has no size limit.
  */
 import { onnx } from 'onnx-proto';
 import { Graph, AttrValue, Initializer } from './graph';
 import { ONNX_DTYPE, DType } from './dtype';
 import { Shape } from './shape';
+import { EXTERNAL_FILE, EXTERNAL_MIN_BYTES, type ExternalStore } from './external-store';
 
 export const OPSET = 17;
 export const IR_VERSION = 8;
 const MAX_PROTO_BYTES = 2 ** 31 - 1;
 
-function tensorProto(t: Initializer): onnx.ITensorProto {
+function tensorProto(t: Initializer, store?: ExternalStore): onnx.ITensorProto {
+  if (store && t.data.byteLength >= EXTERNAL_MIN_BYTES) {
+    const { offset, length } = store.place(t.data);
+    return {
+      name: t.name, dataType: ONNX_DTYPE[t.dtype], dims: t.dims, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+      externalData: [{ key: 'location', value: EXTERNAL_FILE }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(length) }],
+    };
+  }
   const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
   return { name: t.name, dataType: ONNX_DTYPE[t.dtype], dims: t.dims, rawData: bytes };
 }
@@ -37,9 +45,9 @@ function valueInfo(name: string, dtype: DType, shape: Shape): onnx.IValueInfoPro
   };
 }
 
-export function toOnnx(g: Graph): Uint8Array {
+export function toOnnx(g: Graph, store?: ExternalStore): Uint8Array {
   let weightBytes = 0;
-  for (const t of g.initializers.values()) weightBytes += t.data.byteLength;
+  for (const t of g.initializers.values()) if (!store || t.data.byteLength < EXTERNAL_MIN_BYTES) weightBytes += t.data.byteLength;
   if (weightBytes > MAX_PROTO_BYTES) {
     throw new Error(`model weights are ${(weightBytes / 2 ** 30).toFixed(2)} GiB; ONNX protobuf is limited to 2 GiB without external data`);
   }
@@ -53,7 +61,7 @@ export function toOnnx(g: Graph): Uint8Array {
         name: `n${i}_${n.op}`, opType: n.op, input: n.inputs, output: n.outputs,
         attribute: Object.entries(n.attrs).map(([k, v]) => attrProto(k, v)),
       })),
-      initializer: [...g.initializers.values()].map(tensorProto),
+      initializer: [...g.initializers.values()].map((t) => tensorProto(t, store)),
       input: g.inputs.map((t) => valueInfo(t.name, t.dtype, t.shape)),
       output: g.outputs.map((o) => valueInfo(o.name, o.tensor.dtype, o.tensor.shape)),
     },

@@ -22,6 +22,11 @@ export interface SessionOptions {
   threads?: number;
   /** ORT graph optimisation; default 'all', or 'basic' for models that compute in float64 (see model-info.ts). */
   optimization?: OptimizationLevel;
+  /**
+   * Keep constant MatMul weights as they are instead of a packed copy per session (ORT's
+   * `session.disable_prepacking`): the weights then stay in the shared, memory-mapped external data.
+   */
+  disablePrepacking?: boolean;
 }
 
 export interface TensorData {
@@ -77,22 +82,30 @@ export class EngineSession {
   get inputNames(): readonly string[] { return this.session.inputNames; }
   get outputNames(): readonly string[] { return this.session.outputNames; }
 
-  static async create(model: Uint8Array, options: SessionOptions = {}): Promise<EngineSession> {
+  /**
+   * A session for a serialised model, or for a model file (whose external data is resolved beside
+   * it; write one with `writeModelFile`).
+   */
+  static async create(modelOrPath: Uint8Array | { path: string; bytes: Uint8Array }, options: SessionOptions = {}): Promise<EngineSession> {
     const provider = options.provider ?? 'cpu';
+    const bytes = modelOrPath instanceof Uint8Array ? modelOrPath : modelOrPath.bytes;
+    const model = modelOrPath instanceof Uint8Array ? modelOrPath : modelOrPath.path;
     const base: OrtTypes.InferenceSession.SessionOptions = {
-      graphOptimizationLevel: options.optimization ?? (usesFloat64(model) ? 'basic' : 'all'),
+      graphOptimizationLevel: options.optimization ?? (usesFloat64(bytes) ? 'basic' : 'all'),
       intraOpNumThreads: options.threads || availableParallelism(),
       interOpNumThreads: 1,
       logSeverityLevel: 3,
+      ...(options.disablePrepacking ? { extra: { session: { disable_prepacking: '1' } } } : {}),
     };
-    const onCpu = async (warning?: string) =>
-      new EngineSession(await ort().InferenceSession.create(model, { ...base, executionProviders: ['cpu'] }), 'cpu', warning);
+    const load = (opts: OrtTypes.InferenceSession.SessionOptions) =>
+      typeof model === 'string' ? ort().InferenceSession.create(model, opts) : ort().InferenceSession.create(model, opts);
+    const onCpu = async (warning?: string) => new EngineSession(await load({ ...base, executionProviders: ['cpu'] }), 'cpu', warning);
     if (provider === 'cpu') return onCpu();
     const hint = provider === 'cuda' ? ` ${GPU_HINT}` : '';
     const missing = missingProvider(provider);
     if (missing) return onCpu(`The ${provider} execution provider is not available (${missing}); running on CPU.${hint}`);
     try {
-      const s = await ort().InferenceSession.create(model, { ...base, executionProviders: [provider, 'cpu'] });
+      const s = await load({ ...base, executionProviders: [provider, 'cpu'] });
       return new EngineSession(s, provider);
     } catch (e) {
       const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
