@@ -45,9 +45,31 @@ function valueInfo(name: string, dtype: DType, shape: Shape): onnx.IValueInfoPro
   };
 }
 
+/**
+ * The nodes the outputs depend on, in order. Tracing emits nodes nothing reads: a VJP builds the
+ * gradient of every input of an op, and `grad` keeps only those on the way to its targets — for a
+ * head MatMul the discarded one is the weight's gradient, a [batch, d_model, vocab] product. ONNX
+ * Runtime executes every node of a graph, so they must not be serialised.
+ */
+export function liveNodes(g: Graph): Graph['nodes'] {
+  const live = new Set(g.outputs.map((o) => o.tensor.name));
+  const keep: boolean[] = new Array(g.nodes.length).fill(false);
+  for (let i = g.nodes.length - 1; i >= 0; i--) {
+    const n = g.nodes[i];
+    if (!n.outputs.some((o) => live.has(o))) continue;
+    keep[i] = true;
+    for (const inp of n.inputs) if (inp) live.add(inp);
+  }
+  return g.nodes.filter((_, i) => keep[i]);
+}
+
 export function toOnnx(g: Graph, store?: ExternalStore): Uint8Array {
+  const nodes = liveNodes(g);
+  const used = new Set<string>(g.outputs.map((o) => o.tensor.name));
+  for (const n of nodes) for (const inp of n.inputs) used.add(inp);
+  const initializers = [...g.initializers.values()].filter((t) => used.has(t.name));
   let weightBytes = 0;
-  for (const t of g.initializers.values()) if (!store || t.data.byteLength < EXTERNAL_MIN_BYTES) weightBytes += t.data.byteLength;
+  for (const t of initializers) if (!store || t.data.byteLength < EXTERNAL_MIN_BYTES) weightBytes += t.data.byteLength;
   if (weightBytes > MAX_PROTO_BYTES) {
     throw new Error(`model weights are ${(weightBytes / 2 ** 30).toFixed(2)} GiB; ONNX protobuf is limited to 2 GiB without external data`);
   }
@@ -57,11 +79,11 @@ export function toOnnx(g: Graph, store?: ExternalStore): Uint8Array {
     opsetImport: [{ domain: '', version: OPSET }],
     graph: {
       name: g.name,
-      node: g.nodes.map((n, i) => ({
+      node: nodes.map((n, i) => ({
         name: `n${i}_${n.op}`, opType: n.op, input: n.inputs, output: n.outputs,
         attribute: Object.entries(n.attrs).map(([k, v]) => attrProto(k, v)),
       })),
-      initializer: [...g.initializers.values()].map((t) => tensorProto(t, store)),
+      initializer: initializers.map((t) => tensorProto(t, store)),
       input: g.inputs.map((t) => valueInfo(t.name, t.dtype, t.shape)),
       output: g.outputs.map((o) => valueInfo(o.name, o.tensor.dtype, o.tensor.shape)),
     },
