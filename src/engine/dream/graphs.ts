@@ -51,7 +51,7 @@ function trace(spec: DreamGraphSpec, name: string, withEmbedsInput = false): Tra
   const offset = spec.bosId === undefined ? 0 : 1;
   const T = n + offset;
   const g = new Graph(name);
-  const W = new GraphWeights(g, model.weights, model.name);
+  const W = new GraphWeights(g, model.weights, model.name, spec.store);
   const ids = g.input('ids', 'int64', ['B', T]);
   // With an 'embeds' input the labels still come from `ids` (gradient checks perturb embeddings only).
   const embeds = withEmbedsInput ? g.input('embeds', 'float32', ['B', T, model.arch.hiddenSize]) : undefined;

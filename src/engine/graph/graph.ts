@@ -1,3 +1,4 @@
+import type { ExternalStore } from './external-store';
 import { DType, TypedArray, dtypeOfArray, typedArrayOf } from './dtype';
 import { Dim, Shape, fmt, numel, GraphShapeError } from './shape';
 
@@ -21,7 +22,8 @@ export interface Initializer {
   name: string;
   dtype: DType;
   dims: number[];
-  data: TypedArray;
+  /** The values, or, for a tensor already in an external weights file, where it is there. */
+  data: TypedArray | { store: ExternalStore; offset: number; length: number };
 }
 
 /**
@@ -103,6 +105,16 @@ export class Graph {
     const dtype = dtypeOfArray(data);
     const n = name ? this.claim(name) : this.fresh('const');
     this.initializers.set(n, { name: n, dtype, dims: [...shape], data });
+    return new SymTensor(this, n, dtype, shape);
+  }
+
+  /**
+   * A constant whose bytes are already in `store`'s file (ONNX external data): the graph holds
+   * only the reference, so a weight written once needs no copy in JS for later graphs.
+   */
+  externalConstant(dtype: DType, shape: readonly number[], ref: { store: ExternalStore; offset: number; length: number }): SymTensor {
+    const n = this.fresh('const');
+    this.initializers.set(n, { name: n, dtype, dims: [...shape], data: ref });
     return new SymTensor(this, n, dtype, shape);
   }
 

@@ -15,15 +15,24 @@ export const IR_VERSION = 8;
 const MAX_PROTO_BYTES = 2 ** 31 - 1;
 
 function tensorProto(t: Initializer, store?: ExternalStore): onnx.ITensorProto {
+  if ('store' in t.data) {
+    if (t.data.store !== store) throw new Error(`initializer ${t.name} refers to another weights file than the one this graph is written with`);
+    return external(t, t.data.offset, t.data.length);
+  }
   if (store && t.data.byteLength >= EXTERNAL_MIN_BYTES) {
     const { offset, length } = store.place(t.data);
-    return {
-      name: t.name, dataType: ONNX_DTYPE[t.dtype], dims: t.dims, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
-      externalData: [{ key: 'location', value: EXTERNAL_FILE }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(length) }],
-    };
+    return external(t, offset, length);
   }
   const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
   return { name: t.name, dataType: ONNX_DTYPE[t.dtype], dims: t.dims, rawData: bytes };
+}
+
+
+function external(t: Initializer, offset: number, length: number): onnx.ITensorProto {
+  return {
+      name: t.name, dataType: ONNX_DTYPE[t.dtype], dims: t.dims, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+      externalData: [{ key: 'location', value: EXTERNAL_FILE }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(length) }],
+  };
 }
 
 function attrProto(name: string, a: AttrValue): onnx.IAttributeProto {
@@ -69,7 +78,7 @@ export function toOnnx(g: Graph, store?: ExternalStore): Uint8Array {
   for (const n of nodes) for (const inp of n.inputs) used.add(inp);
   const initializers = [...g.initializers.values()].filter((t) => used.has(t.name));
   let weightBytes = 0;
-  for (const t of initializers) if (!store || t.data.byteLength < EXTERNAL_MIN_BYTES) weightBytes += t.data.byteLength;
+  for (const t of initializers) if (!('store' in t.data) && (!store || t.data.byteLength < EXTERNAL_MIN_BYTES)) weightBytes += t.data.byteLength;
   if (weightBytes > MAX_PROTO_BYTES) {
     throw new Error(`model weights are ${(weightBytes / 2 ** 30).toFixed(2)} GiB; ONNX protobuf is limited to 2 GiB without external data`);
   }

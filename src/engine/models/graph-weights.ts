@@ -2,7 +2,7 @@
  * Weights as graph constants: one initializer per tensor per graph (shared by every use), with
  * shape checks that name the missing or mis-shaped tensor.
  */
-import { Graph, SymTensor } from '../graph';
+import { Graph, SymTensor, EXTERNAL_MIN_BYTES, ExternalStore } from '../graph';
 import type { WeightMap, WeightTensor } from './weights';
 
 export class MissingWeightError extends Error {
@@ -26,9 +26,42 @@ function sharedDerived(weights: WeightMap, key: string, make: () => { data: Floa
   return v;
 }
 
+/** Tensors already written to an external store, per store and weight map: where, and their shape. */
+const placed = new WeakMap<ExternalStore, WeakMap<WeightMap, Map<string, { offset: number; length: number; shape: number[] }>>>();
+
+function placedIn(store: ExternalStore, weights: WeightMap): Map<string, { offset: number; length: number; shape: number[] }> {
+  let byWeights = placed.get(store);
+  if (!byWeights) placed.set(store, (byWeights = new WeakMap()));
+  let m = byWeights.get(weights);
+  if (!m) byWeights.set(weights, (m = new Map()));
+  return m;
+}
+
 export class GraphWeights {
   private readonly cache = new Map<string, SymTensor>();
-  constructor(readonly graph: Graph, readonly weights: WeightMap, readonly modelName: string) {}
+  /**
+   * With a store, weights of EXTERNAL_MIN_BYTES or more go to its file once and every graph refers
+   * to them there; derived tensors (transposes, fused parts) are computed, written and dropped, so
+   * JS never holds them (the shared in-memory cache is for graphs without a store).
+   */
+  constructor(readonly graph: Graph, readonly weights: WeightMap, readonly modelName: string, readonly store?: ExternalStore) {}
+
+  /** The constant for `key`: from the store when big enough and a store is given, else in memory. */
+  private constantFor(key: string, make: () => { data: Float32Array; shape: number[] }, cacheInJs: boolean): SymTensor {
+    if (this.store) {
+      const known = placedIn(this.store, this.weights);
+      let at = known.get(key);
+      if (!at) {
+        const { data, shape } = cacheInJs ? sharedDerived(this.weights, key, make) : make();
+        if (data.byteLength < EXTERNAL_MIN_BYTES) return this.graph.constant(data, shape);
+        at = { ...this.store.place(data), shape };
+        known.set(key, at);
+      }
+      return this.graph.externalConstant('float32', at.shape, { store: this.store, offset: at.offset, length: at.length });
+    }
+    const { data, shape } = cacheInJs ? sharedDerived(this.weights, key, make) : make();
+    return this.graph.constant(data, shape);
+  }
 
   has(name: string): boolean {
     return this.weights.has(name);
@@ -47,7 +80,7 @@ export class GraphWeights {
   get(name: string, shape: number[]): SymTensor {
     let t = this.cache.get(name);
     if (!t) {
-      t = this.graph.constant(this.raw(name, shape).data, shape);
+      t = this.constantFor(name, () => ({ data: this.raw(name, shape).data, shape }), false);
       this.cache.set(name, t);
     }
     return t;
@@ -71,8 +104,7 @@ export class GraphWeights {
   derived(key: string, make: () => { data: Float32Array; shape: number[] }): SymTensor {
     let t = this.cache.get(key);
     if (!t) {
-      const { data, shape } = sharedDerived(this.weights, key, make);
-      t = this.graph.constant(data, shape);
+      t = this.constantFor(key, make, !this.store);
       this.cache.set(key, t);
     }
     return t;
