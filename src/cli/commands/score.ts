@@ -24,6 +24,7 @@ export function registerScore(program: Command): void {
       const model = await loadModelForCli(o);
       const ids = o.ids !== undefined ? parseIds(o.ids) : model.tokenizer.encode(o.text!);
       const r = await scoreIds(model, ids, o.hook ? [o.hook] : [], sessionOptions(o));
+      if (r.warning) process.stderr.write(`warning: ${r.warning}\n`);
       const hook = o.hook ? r.hooks[o.hook] : undefined;
       const width = hook ? hook.dims.slice(1).reduce((a, b) => a * b, 1) : 0;
       const index = o.index === undefined ? undefined : Number(o.index);
@@ -37,7 +38,7 @@ export function registerScore(program: Command): void {
       };
       if (o.json) {
         console.log(JSON.stringify({
-          model: model.id, ids: r.ids, tokens: r.tokens, text: model.tokenizer.decode(r.ids),
+          model: model.id, provider: r.provider, ids: r.ids, tokens: r.tokens, text: model.tokenizer.decode(r.ids),
           nll: r.nll.map((v) => (Number.isNaN(v) ? null : v)), xe: r.xe,
           ...(hook ? { hook: o.hook, index, values: r.ids.map((_, i) => hookAt(i)) } : {}),
         }, null, 2));

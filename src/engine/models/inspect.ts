@@ -13,6 +13,9 @@ export interface ScoreResult {
   xe: number;
   /** Requested hook values, BOS position removed, as [n, ...] arrays. */
   hooks: Record<string, TensorData>;
+  /** The execution provider that ran, and why it is not the one asked for (a fallback to CPU). */
+  provider: string;
+  warning?: string;
 }
 
 function prefix(model: LoadedModel): number[] {
@@ -51,6 +54,8 @@ export async function scoreIds(model: LoadedModel, ids: number[], hooks: string[
       nll,
       xe: scored.length ? scored.reduce((s, v) => s + v, 0) / scored.length : NaN,
       hooks: Object.fromEntries(hooks.map((h) => [h, out[`hook:${h}`]])),
+      provider: session.provider,
+      ...(session.warning ? { warning: session.warning } : {}),
     };
   } finally {
     await session.release();

@@ -6,6 +6,7 @@
  */
 import { open, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { totalmem } from 'node:os';
 import type { WeightMap, WeightTensor } from './weights';
 
 /** Bytes per element of every dtype the safetensors format defines (validation needs all of them). */
@@ -153,6 +154,29 @@ export function toFloat32(bytes: Uint8Array, dtype: string, what: string): Float
 export interface ReadOptions {
   /** Load only the tensors this accepts (e.g. to skip a checkpoint's boolean attention-mask buffers). */
   include?: (name: string) => boolean;
+  /** Refuse, before reading any tensor, weights whose fp32 form exceeds this many bytes (default: the machine's memory). */
+  memoryLimit?: number;
+}
+
+const GiB = 2 ** 30;
+
+/**
+ * The weights are widened to fp32 in memory: refuse a checkpoint that cannot fit before reading
+ * gigabytes of it, saying how much it needs (measured: a dream peaks at about 4 × the fp32 bytes).
+ */
+function checkFits(headers: { path: string; header: SafetensorsHeader }[], opts: ReadOptions, where: string): void {
+  let elements = 0;
+  for (const { header } of headers) {
+    for (const e of header.entries.values()) if (!opts.include || opts.include(e.name)) elements += e.shape.reduce((a, b) => a * b, 1);
+  }
+  const fp32 = 4 * elements;
+  const limit = opts.memoryLimit ?? totalmem();
+  if (fp32 > limit) {
+    const size = (b: number) => (b >= GiB ? `${(b / GiB).toFixed(1)} GiB` : `${(b / 2 ** 20).toFixed(1)} MiB`);
+    const params = elements >= 1e9 ? `${(elements / 1e9).toFixed(2)} B` : `${(elements / 1e6).toFixed(1)} M`;
+    throw new Error(`${where}: its ${params} parameters need ${size(fp32)} as fp32 weights ` +
+      `(a dream peaks at about ${size(4 * fp32)}), more than this machine's ${size(limit)} of memory`);
+  }
 }
 
 /** Largest single read (fs reads are limited to 2 GiB). */
@@ -263,6 +287,7 @@ export async function loadSafetensorsFolder(dir: string, opts: ReadOptions = {})
   const single = join(dir, SINGLE_FILE), index = join(dir, INDEX_FILE);
   let weights: WeightMap, metadata: Record<string, string>;
   if (await exists(single)) {
+    checkFits([{ path: single, header: await readSafetensorsHeader(single) }], opts, single);
     ({ weights, metadata } = await readSafetensorsFile(single, opts));
   } else if (await exists(index)) {
     ({ weights, metadata } = await loadShards(index, opts));
@@ -281,6 +306,8 @@ async function loadShards(indexPath: string, opts: ReadOptions): Promise<{ weigh
       throw new Error(`${indexPath}: shard ${file} (holding '${tensors[0]}' and ${tensors.length - 1} more) is missing`);
     }
   }
+  const headers = await Promise.all([...shards.keys()].map(async (file) => ({ path: file, header: await readSafetensorsHeader(join(dirname(indexPath), file)) })));
+  checkFits(headers, opts, indexPath);
   for (const [file, tensors] of shards) {
     const shardPath = join(dirname(indexPath), file);
     const header = await readSafetensorsHeader(shardPath);
