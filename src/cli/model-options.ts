@@ -30,6 +30,7 @@ export async function loadModelForCli(o: ModelCliOptions): Promise<LoadedModel> 
   return loadModel(o.model, {
     allowDownload: !!o.allowDownload,
     cacheDir: o.cacheDir,
+    onStage: (message) => process.stderr.write(`${message}\n`),
     onProgress: (p) => {
       const now = Date.now();
       if (now - last < 250 && p.done !== p.total) return;

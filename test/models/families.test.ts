@@ -117,3 +117,14 @@ test('a tied checkpoint that stores the shared matrix only as lm_head.weight loa
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a long load says what it is doing', async () => {
+  const stages: string[] = [];
+  await loadModel('test/fixtures/models/gemma2-tiny', { onStage: (m) => stages.push(m), announceFrom: 0 });
+  assert.equal(stages.length, 2);
+  assert.match(stages[0], /^reading 0\.00 GiB of weights from 1 file in .*gemma2-tiny …$/);
+  assert.match(stages[1], /^read in \d+\.\d s$/);
+  const quiet: string[] = [];
+  await loadModel('test/fixtures/models/gemma2-tiny', { onStage: (m) => quiet.push(m) });
+  assert.deepEqual(quiet, [], 'small models load without announcements');
+});

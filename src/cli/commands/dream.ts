@@ -8,7 +8,7 @@ import { readRunFile, checkpointFromRun, resumeMismatch, writeRunFile, EpoIterat
 import { checkWritable } from '../../engine/epo/atomic-write';
 import { SAVED_RUN_CHECKPOINT_BUDGET, SAVED_RUN_CHECKPOINT_EVERY } from '../../engine/epo/config';
 import { faultPoint } from '../../engine/util/fault';
-import type { LoadedModel } from '../../engine/models/load';
+import { ANNOUNCE_WEIGHTS_FROM, type LoadedModel } from '../../engine/models/load';
 import { loadFileFeatureRef, prepareFileFeatureRef } from '../feature-ref';
 import type { LoadedFeature } from '../../engine/features';
 
@@ -123,6 +123,9 @@ export function registerDream(program: Command): void {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    let weightBytes = 0;
+    for (const w of model.weights.values()) weightBytes += w.data.byteLength;
+    if (weightBytes >= ANNOUNCE_WEIGHTS_FROM && !o.quiet && !o.json) process.stderr.write('building the graphs and sessions …\n');
     let bar: ReturnType<typeof progress> | undefined;
     let t0 = 0, startIt = 0;
     const out = await dream({

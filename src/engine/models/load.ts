@@ -103,9 +103,15 @@ function withDecoderPrefix(config: HfModelConfig, weights: WeightMap, dir: strin
   return { ...config, prefix, ...(headName ? { headName } : {}) };
 }
 
-async function loadHfFolder(dir: string, id: string): Promise<LoadedModel> {
+async function loadHfFolder(dir: string, id: string, onStage?: (message: string) => void, announceFrom = ANNOUNCE_WEIGHTS_FROM): Promise<LoadedModel> {
   const parsed = await readHfConfig(dir);
+  const weightFiles = (await readdir(dir)).filter((f) => f.endsWith('.safetensors'));
+  const weightBytes = weightFiles.reduce((s, f) => s + statSync(join(dir, f)).size, 0);
+  const announce = onStage && weightBytes >= announceFrom;
+  const t0 = performance.now();
+  if (announce) onStage(`reading ${(weightBytes / 2 ** 30).toFixed(2)} GiB of weights from ${weightFiles.length} file${weightFiles.length === 1 ? '' : 's'} in ${dir} …`);
   const loaded = await loadSafetensorsFolder(dir, { include: (name) => !NOT_WEIGHTS.test(name) });
+  if (announce) onStage(`read in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const weights = parsed.family === 'gpt2' ? canonicalGpt2Names(loaded.weights) : loaded.weights;
   const config = withDecoderPrefix(parsed, weights, dir);
   const tokenizer = await HfTokenizer.load(dir);
@@ -113,11 +119,21 @@ async function loadHfFolder(dir: string, id: string): Promise<LoadedModel> {
   return { id, name: basename(resolve(dir)), format: 'safetensors', arch: config, weights, tokenizer, files: await describe(files), path: dir };
 }
 
-export async function loadModel(ref: string = BUNDLED_MODEL, opts: ResolveOptions = {}): Promise<LoadedModel> {
+export interface LoadOptions extends ResolveOptions {
+  /** Told what a long load is doing ("reading 2.6 GiB of weights …", "read in 31.0 s"). */
+  onStage?: (message: string) => void;
+  /** Announce loads of at least this many bytes of weights (default ANNOUNCE_WEIGHTS_FROM). */
+  announceFrom?: number;
+}
+
+/** Weights at least this large are announced through onStage (smaller ones load in a blink). */
+export const ANNOUNCE_WEIGHTS_FROM = 256 * 2 ** 20;
+
+export async function loadModel(ref: string = BUNDLED_MODEL, opts: LoadOptions = {}): Promise<LoadedModel> {
   if (ref === BUNDLED_MODEL) return loadLlama2c(join(bundledModelDir(), `${BUNDLED_MODEL}.bin`), ref);
   const path = await resolveModelRef(ref, opts);
   if (statSync(path).isDirectory()) {
-    if (existsSync(join(path, 'config.json'))) return loadHfFolder(path, ref);
+    if (existsSync(join(path, 'config.json'))) return loadHfFolder(path, ref, opts.onStage, opts.announceFrom ?? ANNOUNCE_WEIGHTS_FROM);
     const bins = (await readdir(path)).filter((f) => f.endsWith('.bin') && !f.startsWith('tok'));
     if (bins.length === 1) return loadLlama2c(join(path, bins[0]), ref);
     throw new Error(`${path}: neither a Hugging Face model folder (no config.json) nor a llama2.c folder (one checkpoint .bin beside tok*.bin)`);
