@@ -1,6 +1,8 @@
 /** One CLI option per EPO config field; only options the user gave are passed on (resume needs that). */
 import type { Command } from 'commander';
 import type { EpoConfig } from '../engine/epo';
+import { DEFAULT_EPO_CONFIG, SAVED_RUN_CHECKPOINT_EVERY } from '../engine/epo/config';
+import { EPO_SETTINGS } from '../engine/epo/settings';
 import { intArg, numArg } from './numbers';
 
 // Ranges are checked by resolveConfig, which names the field; here only the syntax.
@@ -8,21 +10,12 @@ const int = intArg();
 const num = numArg();
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-const FIELDS: [flag: string, key: keyof EpoConfig, help: string, parse: (v: string, prev?: never) => unknown][] = [
-  ['--iterations <T>', 'iterations', 'iterations (default 300)', int],
-  ['--population <M>', 'population', 'population slots, one λ each (default 8)', int],
-  ['--children <r>', 'childrenPerMember', 'children per member per iteration (default 32)', int],
-  ['--top-k <k>', 'topK', 'candidate tokens per position from the gradient (default 512, capped at the vocabulary)', int],
-  ['--seq-len <n>', 'seqLen', 'prompt length in tokens (default 12)', int],
-  ['--restart-every <T>', 'restartEvery', 'restart period in iterations, 0 = never (default 30)', int],
-  ['--lambda-min <λ>', 'lambdaMin', 'smallest slot fluency weight (default 0.1)', num],
-  ['--lambda-max <λ>', 'lambdaMax', 'largest slot fluency weight (default 10)', num],
-  ['--restart-lambda-min <λ>', 'restartLambdaMin', 'restart λ_r lower bound (default 0.667)', num],
-  ['--restart-lambda-max <λ>', 'restartLambdaMax', 'restart λ_r upper bound (default 6.0)', num],
-  ['--seed <s>', 'seed', 'PRNG seed (default 0)', int],
-  ['--batch-size <b>', 'batchSize', 'prompts per model call (default 128)', int],
-  ['--checkpoint-every <N>', 'checkpointEvery', 'write the run file every N iterations, 0 = only at the end or on SIGINT/SIGTERM (default 10 with a run file)', int],
-];
+/** CLI options of the numeric EPO settings, generated from their one declaration (epo/settings.ts). */
+const FIELDS = EPO_SETTINGS.flatMap((s) => {
+  if (!s.cli || (s.kind !== 'int' && s.kind !== 'number')) return [];
+  const dflt = s.key === 'checkpointEvery' ? `${SAVED_RUN_CHECKPOINT_EVERY} with a run file` : String(DEFAULT_EPO_CONFIG[s.key]);
+  return [[s.cli, s.key, `${s.summary} (default ${dflt})`, s.kind === 'int' ? int : num] as const];
+});
 
 export function addEpoOptions(cmd: Command): Command {
   for (const [flag, , help, parse] of FIELDS) cmd.option(flag, help, parse as (v: string) => unknown);

@@ -14,6 +14,7 @@
  * webview is a web page, and the host must not act on a malformed message.
  */
 import type { EpoConfig } from '../engine/epo/config';
+import { EPO_SETTINGS } from '../engine/epo/settings';
 
 /** Bumped whenever a message changes shape; both sides send it so a stale webview is detected. */
 export const PANEL_PROTOCOL_VERSION = 1;
@@ -339,10 +340,17 @@ const attribution = object(
   (o, at) => ((o.tokens as unknown[]).length === (o.ids as unknown[]).length ? null : `${at}: ${(o.ids as unknown[]).length} ids but ${(o.tokens as unknown[]).length} token attributions`),
 );
 
+/** A finite number ≥ min. */
+const atLeast = (min: number): Rule => (v, at) => (typeof v === 'number' && Number.isFinite(v) && v >= min ? null : expect(`a finite number ≥ ${min}`, v, at));
+const REQUIRED_RUN_CONFIG = ['iterations', 'population', 'childrenPerMember', 'topK', 'seqLen', 'restartEvery', 'lambdaMin', 'lambdaMax', 'restartLambdaMin', 'restartLambdaMax', 'seed'] as const;
+/** The EPO settings' ranges from their one declaration (engine/epo/settings.ts). */
+const settingRule = (key: keyof EpoConfig): Rule => {
+  const s = EPO_SETTINGS.find((x) => x.key === key)!;
+  return s.kind === 'int' ? int(s.min ?? 0) : s.kind === 'number' ? atLeast(s.min ?? 0) : s.kind === 'boolean' ? bool : arrayOf(str);
+};
 const runConfig = object({
-  iterations: int(0), population: int(1), childrenPerMember: int(1), topK: int(1), seqLen: int(1), restartEvery: int(0),
-  lambdaMin: finite, lambdaMax: finite, restartLambdaMin: finite, restartLambdaMax: finite, seed: int(0),
-  'batchSize?': int(1), 'retokenize?': bool, 'bannedText?': arrayOf(str), 'topKUsed?': int(1),
+  ...Object.fromEntries(REQUIRED_RUN_CONFIG.map((k) => [k, settingRule(k)])),
+  'batchSize?': settingRule('batchSize'), 'retokenize?': settingRule('retokenize'), 'bannedText?': settingRule('bannedText'), 'topKUsed?': int(1),
 });
 
 const hostRules: Record<HostMessage['type'], Rule> = {

@@ -4,6 +4,8 @@
  * reference code the field says so.
  */
 
+import { EPO_SETTINGS } from './settings';
+
 export interface EpoConfig {
   /** T: iterations to run. Default 300 (paper). 0 only scores the initial population. */
   iterations: number;
@@ -131,23 +133,14 @@ export function resolveConfig(partial: Partial<EpoConfig> = {}): EpoConfig {
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<EpoConfig>;
   const c: EpoConfig = { ...DEFAULT_EPO_CONFIG, bannedText: [...DEFAULT_EPO_CONFIG.bannedText], ...defined };
 
-  int('iterations', c.iterations, 0);
-  int('population', c.population, 1);
-  int('childrenPerMember', c.childrenPerMember, 1);
-  int('topK', c.topK, 1);
-  int('seqLen', c.seqLen, 2);
-  int('restartEvery', c.restartEvery, 0);
-  int('seed', c.seed, 0);
-  int('batchSize', c.batchSize, 1);
-  int('checkpointEvery', c.checkpointEvery, 0);
-  real('lambdaMin', c.lambdaMin, 0);
-  real('lambdaMax', c.lambdaMax, 0);
+  for (const s of EPO_SETTINGS) {
+    if (s.kind === 'int') int(s.key, c[s.key], s.min ?? 0);
+    else if (s.kind === 'number') real(s.key, c[s.key], s.min ?? 0);
+  }
   if (c.lambdaMin > c.lambdaMax) fail(`lambdaMin (${c.lambdaMin}) must be ≤ lambdaMax (${c.lambdaMax})`);
   if (c.population > 1 && c.lambdaMin === 0) {
     fail('lambdaMin must be > 0 when population > 1 (slot λs are spaced logarithmically); λ = 0 is only possible with population 1 (GCG)');
   }
-  real('restartLambdaMin', c.restartLambdaMin, 0);
-  real('restartLambdaMax', c.restartLambdaMax, 0);
   if (c.restartLambdaMin > c.restartLambdaMax) {
     fail(`restartLambdaMin (${c.restartLambdaMin}) must be ≤ restartLambdaMax (${c.restartLambdaMax})`);
   }
