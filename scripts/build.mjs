@@ -25,7 +25,7 @@ const targets = [
   node('bench/main.ts', 'dist/bench.js'),
 ];
 if (existsSync('src/extension/extension.ts')) targets.push(node('src/extension/extension.ts', 'dist/extension.js'));
-if (existsSync('src/engine/dream/dream-worker.ts')) targets.push(node('src/engine/dream/dream-worker.ts', 'dist/dream-worker.js'));
+if (existsSync('src/worker/dream-worker.ts')) targets.push(node('src/worker/dream-worker.ts', 'dist/dream-worker.js'));
 // The `reverie` module feature files import: evaluated inside their sandbox, so it is platform-neutral.
 targets.push({ entryPoints: ['src/reverie-api/runtime.ts'], outfile: 'dist/reverie-runtime.js', bundle: true,
   platform: 'neutral', target: 'es2022', format: 'iife', logLevel: 'warning' });

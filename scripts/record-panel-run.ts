@@ -14,8 +14,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
-import { DreamService } from '../src/engine/dream/dream-worker';
-import type { DreamWorkerApi, FeatureSource, WorkerEvent } from '../src/engine/dream/worker-protocol';
+import { DreamService } from '../src/worker/dream-worker';
+import type { DreamWorkerApi, FeatureSource, WorkerEvent } from '../src/worker/worker-protocol';
 import { validateHostMessage, type Attribution, type HistoryMessage, type HostMessage, type IterationMessage } from '../src/protocol/panel';
 
 const ROOT = resolve(__dirname, '..');

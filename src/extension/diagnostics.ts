@@ -5,7 +5,7 @@
  * running the file. Nothing here may throw into the host.
  */
 import * as vscode from 'vscode';
-import type { FeatureDiagnostic } from '../engine/dream/worker-protocol';
+import type { FeatureDiagnostic } from '../worker/worker-protocol';
 import type { DreamEngine } from './engine-client';
 import { featuresIn } from './feature-ranges';
 import { modelOptions } from './engine-options';

@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { RpcClient } from '../engine/runtime/rpc';
 import { workerEntry } from '../engine/runtime/worker-host';
-import type { DreamWorkerApi, WorkerEvent } from '../engine/dream/worker-protocol';
+import type { DreamWorkerApi, WorkerEvent } from '../worker/worker-protocol';
 
 export class DreamEngine {
   private worker?: Worker;
@@ -21,7 +21,7 @@ export class DreamEngine {
   private client(): RpcClient<DreamWorkerApi> {
     if (this.disposed) throw new Error('the Reverie engine was shut down');
     if (this.rpc) return this.rpc;
-    const { file, execArgv } = workerEntry('dream-worker', join(__dirname, '..', 'engine', 'dream', 'dream-worker.ts'));
+    const { file, execArgv } = workerEntry('dream-worker', join(__dirname, '..', 'worker', 'dream-worker.ts'));
     const worker = new Worker(file, { execArgv, env: { ...this.env, ORT_DISABLE_TELEMETRY: '1' } });
     const rpc = new RpcClient<DreamWorkerApi>(worker);
     rpc.onEvent((e) => { for (const l of this.listeners) l(e as WorkerEvent); });

@@ -1,6 +1,6 @@
 /** Settings → what the dream worker needs to load models and build sessions. */
 import { isAbsolute, join, resolve } from 'node:path';
-import type { DatasetRequest, EngineOptions, ModelOptions } from '../engine/dream/worker-protocol';
+import type { DatasetRequest, EngineOptions, ModelOptions } from '../worker/worker-protocol';
 import type { ReverieSettings } from './settings-model';
 
 export function modelOptions(s: ReverieSettings, cwd: string | undefined, ref?: string): ModelOptions {

@@ -1,6 +1,6 @@
 /**
  * Reverie's VS Code entry point: wires the parts (one file per concern) and nothing else. The
- * engine runs in a worker thread (engine-client.ts → src/engine/dream/dream-worker.ts).
+ * engine runs in a worker thread (engine-client.ts → src/worker/dream-worker.ts).
  */
 import * as vscode from 'vscode';
 import { DreamEngine } from './engine-client';

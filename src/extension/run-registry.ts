@@ -4,7 +4,7 @@
  * with their checkpoint files. No vscode here: the store is anything Memento-shaped.
  */
 import type { EpoConfig } from '../engine/epo/config';
-import type { FeatureSource, RunRecord } from '../engine/dream/worker-protocol';
+import type { FeatureSource, RunRecord } from '../worker/worker-protocol';
 
 export interface Store {
   get<T>(key: string): T | undefined;

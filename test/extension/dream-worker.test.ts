@@ -11,8 +11,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFi
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { DreamEngine } from '../../src/extension/engine-client';
-import type { WorkerEvent, OpenSessionRequest, RunRecord } from '../../src/engine/dream/worker-protocol';
-import { MODEL_MISSING_ERROR, UNTRUSTED_ERROR } from '../../src/engine/dream/worker-protocol';
+import type { WorkerEvent, OpenSessionRequest, RunRecord } from '../../src/worker/worker-protocol';
+import { MODEL_MISSING_ERROR, UNTRUSTED_ERROR } from '../../src/worker/worker-protocol';
 import { validateHostMessage, type HostMessage, type HistoryMessage, type IterationMessage } from '../../src/protocol/panel';
 import { nonDominated } from '../../src/engine/epo/frontier';
 

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DreamEngine } from '../../src/extension/engine-client';
-import type { RunRecord, WorkerEvent } from '../../src/engine/dream/worker-protocol';
+import type { RunRecord, WorkerEvent } from '../../src/worker/worker-protocol';
 import type { HistoryMessage } from '../../src/protocol/panel';
 import { loadCheckpoint } from '../../src/engine/epo';
 import { Prng } from '../../src/engine/epo/prng';

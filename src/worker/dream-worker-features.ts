@@ -4,10 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import type { LoadedModel } from '../models/load';
-import { logitFeature, neuronFeature, PreparedFeature } from './dream';
-import { loadOneFeature, prepareLoadedFeature } from './file-feature';
-import type { FrontierFeature, FrontierFile } from '../frontier-file';
+import type { LoadedModel } from '../engine/models/load';
+import { logitFeature, neuronFeature, PreparedFeature } from '../engine/dream/dream';
+import { loadOneFeature, prepareLoadedFeature } from '../engine/dream/file-feature';
+import type { FrontierFeature, FrontierFile } from '../engine/frontier-file';
 import { ModelOptions, OpenSavedRequest, OpenSessionRequest, UNTRUSTED_ERROR } from './worker-protocol';
 
 export interface SessionFeature {

@@ -5,15 +5,15 @@
  */
 import type {
   Attribution, IterationMessage, ModelInfo, PointBatch, PopulationRow, RunConfig, RunStats, TokenAttribution,
-} from '../../protocol/panel';
-import type { Attribution as EngineAttribution, Substitute as EngineSubstitute } from '../epo/attribution';
-import type { EpoConfig } from '../epo/config';
-import { slotLambdas } from '../epo/config';
-import type { EvalHistory } from '../epo/history';
-import type { Checkpoint } from '../epo/checkpoint';
-import type { EpoIterationEvent, EpoStats, PopulationMember } from '../epo/types';
-import type { Tokenizer } from '../tokenizers/tokenizer';
-import type { LoadedModel } from '../models/load';
+} from '../protocol/panel';
+import type { Attribution as EngineAttribution, Substitute as EngineSubstitute } from '../engine/epo/attribution';
+import type { EpoConfig } from '../engine/epo/config';
+import { slotLambdas } from '../engine/epo/config';
+import type { EvalHistory } from '../engine/epo/history';
+import type { Checkpoint } from '../engine/epo/checkpoint';
+import type { EpoIterationEvent, EpoStats, PopulationMember } from '../engine/epo/types';
+import type { Tokenizer } from '../engine/tokenizers/tokenizer';
+import type { LoadedModel } from '../engine/models/load';
 
 export const emptyBatch = (): PointBatch => ({ feature: [], xe: [], iteration: [], historyIndex: [] });
 

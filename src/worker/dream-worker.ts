@@ -7,10 +7,10 @@
  * `DreamService` is the whole worker minus the port, so tests can also drive it in-process.
  */
 import { isMainThread, parentPort } from 'node:worker_threads';
-import { serveRpc, type Handlers } from '../runtime/rpc';
-import { loadModel, type LoadedModel } from '../models/load';
-import { compileFeature, FeatureError, loadFeatureFile } from '../features';
-import { readFrontierFile } from '../frontier-file';
+import { serveRpc, type Handlers } from '../engine/runtime/rpc';
+import { loadModel, type LoadedModel } from '../engine/models/load';
+import { compileFeature, FeatureError, loadFeatureFile } from '../engine/features';
+import { readFrontierFile } from '../engine/frontier-file';
 import { DreamSession } from './dream-worker-session';
 import {
   DreamWorkerApi, FeatureDiagnostic, MODEL_MISSING_ERROR, ModelOptions, ModelSummary, WorkerEvent,

@@ -9,11 +9,11 @@
  * `runId`. Points of all its runs share one index space (`historyIndex`): run k's rows follow run
  * k-1's, so indices never change once sent.
  */
-import type { EpoConfig } from '../epo/config';
-import type { Provider } from '../runtime/ort';
-import type { HostMessage, PointMessage, Attribution, RunStateName, ControlAction } from '../../protocol/panel';
-import type { SaveOutcome } from '../frontier-file/save';
-import type { DownloadProgress } from '../hub/download-file';
+import type { EpoConfig } from '../engine/epo/config';
+import type { Provider } from '../engine/runtime/ort';
+import type { HostMessage, PointMessage, Attribution, RunStateName, ControlAction } from '../protocol/panel';
+import type { SaveOutcome } from '../engine/frontier-file/save';
+import type { DownloadProgress } from '../engine/hub/download-file';
 
 /** What to dream about. File features are code: `trusted` must come from the workspace's trust. */
 export type FeatureSource =

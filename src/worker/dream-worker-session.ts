@@ -12,18 +12,18 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type {
   DatasetMessage, HistoryMessage, HostMessage, InitMessage, IterationMessage, PointMessage, RunStateName, Attribution,
-} from '../../protocol/panel';
-import { PANEL_PROTOCOL_VERSION } from '../../protocol/panel';
-import { attributePrompt, EpoBackend, EpoConfig, EvalHistory, loadCheckpoint, nonDominated, resolveConfig, runEpo, slotLambdas } from '../epo';
-import type { Checkpoint } from '../epo/checkpoint';
-import { promptKey } from '../epo/cache';
-import { SAVED_RUN_CHECKPOINT_BUDGET } from '../epo/config';
-import type { LoadedModel } from '../models/load';
-import type { OrtDreamBackend } from './backend';
-import { dreamBackend, dreamConfig, PreparedFeature } from './dream';
+} from '../protocol/panel';
+import { PANEL_PROTOCOL_VERSION } from '../protocol/panel';
+import { attributePrompt, EpoBackend, EpoConfig, EvalHistory, loadCheckpoint, nonDominated, resolveConfig, runEpo, slotLambdas } from '../engine/epo';
+import type { Checkpoint } from '../engine/epo/checkpoint';
+import { promptKey } from '../engine/epo/cache';
+import { SAVED_RUN_CHECKPOINT_BUDGET } from '../engine/epo/config';
+import type { LoadedModel } from '../engine/models/load';
+import type { OrtDreamBackend } from '../engine/dream/backend';
+import { dreamBackend, dreamConfig, PreparedFeature } from '../engine/dream/dream';
 import {
   buildFrontierFile, decompressHistory, FrontierFile, FrontierFilePoint, DatasetPoint, saveFrontierFile, SaveOutcome,
-} from '../frontier-file';
+} from '../engine/frontier-file';
 import {
   appendBatch, attributionMessage, emptyBatch, iterationFromCheckpoint, iterationMessage, modelInfoOf, pointBatch, runConfigOf,
   snapshotIteration, tokenStrings,
@@ -32,7 +32,7 @@ import { featureOfSaved, prepareSource, SessionFeature } from './dream-worker-fe
 import {
   DatasetRequest, EngineOptions, ModelOptions, OpenSavedRequest, OpenSessionRequest, RunRecord, SaveRequest, SessionSummary, WorkerEvent,
 } from './worker-protocol';
-import { corpusLabel, datasetBaseline } from '../scan';
+import { corpusLabel, datasetBaseline } from '../engine/scan';
 
 export interface SessionDeps {
   loadModel(opts: ModelOptions & { ref: string }): Promise<LoadedModel>;
