@@ -26,6 +26,8 @@ const targets = [
 ];
 if (existsSync('src/extension/extension.ts')) targets.push(node('src/extension/extension.ts', 'dist/extension.js'));
 if (existsSync('src/worker/dream-worker.ts')) targets.push(node('src/worker/dream-worker.ts', 'dist/dream-worker.js'));
+// TypeScript's parser for feature discovery, loaded by the extension on first use (src/extension/lazy-discover.ts).
+targets.push(node('src/engine/features/discover.ts', 'dist/discover.js'));
 // The `reverie` module feature files import: evaluated inside their sandbox, so it is platform-neutral.
 targets.push({ entryPoints: ['src/reverie-api/runtime.ts'], outfile: 'dist/reverie-runtime.js', bundle: true,
   platform: 'neutral', target: 'es2022', format: 'iife', logLevel: 'warning' });

@@ -3,7 +3,8 @@
  * vscode: which line a CodeLens goes on, which definition the cursor is in, whether a file is a
  * feature file at all (the context key that shows the editor menu entry).
  */
-import { discoverFeatures, type DiscoveredFeature, type Position } from '../engine/features/discover';
+import type { DiscoveredFeature, Position } from '../engine/features/discover';
+import { discovery } from './lazy-discover';
 
 /** TypeScript sources that may define features (declaration files never do). */
 export function mayDefineFeatures(fileName: string): boolean {
@@ -14,7 +15,7 @@ export function mayDefineFeatures(fileName: string): boolean {
 export function featuresIn(fileName: string, text: string): DiscoveredFeature[] {
   if (!mayDefineFeatures(fileName) || !text.includes('defineFeature')) return [];
   try {
-    return discoverFeatures(fileName, text);
+    return discovery().discoverFeatures(fileName, text);
   } catch {
     return []; // the parser recovers from anything, but a menu must never break the editor
   }

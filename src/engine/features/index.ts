@@ -10,6 +10,6 @@ export { compileFeature } from './compile';
 export type { CompiledFeature, CompileOptions, FeatureModel } from './compile';
 export { featureFnFromSpec } from './spec';
 export type { FeatureSpec, SpecNode } from './spec';
-export { discoverFeatures } from './discover';
-export type { DiscoveredFeature, Range, Position } from './discover';
+// discover.ts (TypeScript's parser, ≈ 10 MB bundled) is imported by path where it is used, so
+// bundles that only run features (the dream worker) do not carry it.
 export type { EpoOverrides } from './options';
