@@ -5,6 +5,8 @@ import * as esbuild from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
+// `--minify` (the .vsix): smaller bundles; the source maps stay in dist/, outside the package.
+const minify = process.argv.includes('--minify');
 // Native or binary-running packages stay in node_modules (the .vsix ships them in dist/node_modules);
 // @huggingface/transformers is bundled, with its image and browser runtimes replaced by a shim.
 const external = ['vscode', 'onnxruntime-node', 'esbuild'];
@@ -16,7 +18,7 @@ const only = onlyArg ? onlyArg.slice('--only='.length).split(',') : null;
 
 const node = (entry, outfile, extra = {}) => ({
   entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs',
-  sourcemap: true, external, alias, logLevel: 'warning', ...extra,
+  sourcemap: true, external, alias, logLevel: 'warning', minify, ...extra,
 });
 
 const targets = [
@@ -33,7 +35,7 @@ targets.push({ entryPoints: ['src/reverie-api/runtime.ts'], outfile: 'dist/rever
   platform: 'neutral', target: 'es2022', format: 'iife', logLevel: 'warning' });
 if (existsSync('webview/main.ts')) {
   targets.push({ entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', bundle: true, platform: 'browser',
-    target: 'es2022', format: 'esm', sourcemap: true, logLevel: 'warning' });
+    target: 'es2022', format: 'esm', sourcemap: true, logLevel: 'warning', minify });
 }
 
 // Feature files need the runtime wherever the engine runs, so it is always built.

@@ -10,7 +10,7 @@ const [os, arch] = target.split('-');
 const ortDir = { linux: 'linux', darwin: 'darwin', win32: 'win32' }[os];
 const esbuildPkg = `@esbuild/${os}-${arch}`;
 
-execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+execFileSync(process.execPath, ['scripts/build.mjs', '--minify'], { stdio: 'inherit' });
 
 const out = 'dist/node_modules';
 rmSync(out, { recursive: true, force: true });
