@@ -3,11 +3,11 @@ import { benchEngine } from './engine';
 import { benchModels } from './models';
 import { benchEpo, benchEpoNeurons } from './epo';
 import { benchScan } from './scan';
-import { benchInitialPrompts } from './initial-prompts';
+import { benchInitialPrompts, benchInitialStarts } from './initial-prompts';
 import { benchCheckpoint } from './checkpoint';
 import { benchLargeModel } from './large-model';
 
-const benches: Record<string, () => Promise<void>> = { engine: benchEngine, models: benchModels, epo: benchEpo, 'epo-neurons': benchEpoNeurons, scan: benchScan, 'initial-prompts': benchInitialPrompts, checkpoint: benchCheckpoint, 'large-model': benchLargeModel };
+const benches: Record<string, () => Promise<void>> = { engine: benchEngine, models: benchModels, epo: benchEpo, 'epo-neurons': benchEpoNeurons, scan: benchScan, 'initial-prompts': benchInitialPrompts, 'initial-starts': benchInitialStarts, checkpoint: benchCheckpoint, 'large-model': benchLargeModel };
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2);

@@ -239,3 +239,22 @@ test('run: top-k is capped at the number of allowed tokens', async () => {
   assert.equal(res.topKUsed, 38);
   assert.ok(backend.topKCalls.every((c) => c.k === 38));
 });
+
+test('initial prompts from a provider (e.g. sampled from the model) start the run; invalid ones are refused', async () => {
+  const { backend, tokenizer } = makeToy({ seed: 8 });
+  const m = 8, n = SMALL.seqLen;
+  const given = Array.from({ length: m }, (_, j) => Int32Array.from({ length: n }, (_, i) => 3 + ((j * 7 + i * 3) % 20)));
+  const result = await runEpo(backend, tokenizer, { ...SMALL, iterations: 2, population: m }, {
+    initialPrompts: async (mm, nn, accept) => {
+      assert.equal(mm, m);
+      assert.equal(nn, n);
+      assert.ok(given.every(accept));
+      return given;
+    },
+  });
+  const initial = Array.from({ length: result.history.size }, (_, r) => r).filter((r) => result.history.iteration(r) < 0);
+  assert.deepEqual(initial.map((r) => promptKey(result.history.idsView(r))).sort(), given.map(promptKey).sort());
+  const twice = [...given.slice(0, m - 1), given[0]];
+  await assert.rejects(runEpo(makeToy({ seed: 8 }).backend, tokenizer, { ...SMALL, population: m }, { initialPrompts: async () => twice }),
+    /initialPrompts must give 8 distinct prompts of 6 allowed tokens/);
+});

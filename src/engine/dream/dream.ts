@@ -53,7 +53,7 @@ export function logitFeature(model: LoadedModel, text: string): PreparedFeature 
   };
 }
 
-export interface DreamOptions extends Pick<RunEpoOptions, 'onIteration' | 'signal' | 'resumeFrom' | 'onCheckpoint' | 'checkpointPath' | 'checkpointBudget'> {
+export interface DreamOptions extends Pick<RunEpoOptions, 'onIteration' | 'signal' | 'resumeFrom' | 'onCheckpoint' | 'checkpointPath' | 'checkpointBudget' | 'initialPrompts'> {
   model: LoadedModel;
   feature: PreparedFeature;
   /** The user's explicit EPO options (only those given: a resume refuses changed trajectory fields). */
@@ -107,7 +107,7 @@ export async function dream(o: DreamOptions): Promise<DreamOutcome> {
     const buildMs = performance.now() - t0;
     o.onReady?.({ warnings: backend.warnings, buildMs, config });
     const result = await runEpo(backend, t, partial, {
-      onIteration: o.onIteration, signal: o.signal, resumeFrom: o.resumeFrom, onCheckpoint: o.onCheckpoint, checkpointPath: o.checkpointPath, checkpointBudget: o.checkpointBudget,
+      onIteration: o.onIteration, signal: o.signal, resumeFrom: o.resumeFrom, onCheckpoint: o.onCheckpoint, checkpointPath: o.checkpointPath, checkpointBudget: o.checkpointBudget, initialPrompts: o.initialPrompts,
       names: { feature: o.feature.info.name, model: model.id },
     });
     return {

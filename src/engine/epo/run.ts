@@ -49,6 +49,12 @@ export interface RunEpoOptions {
    * more and more. Default: none (every checkpointEvery iterations). Cancel and end always write.
    */
   checkpointBudget?: number;
+  /**
+   * Draws the M initial prompts instead of the token-by-token random draw (e.g. sampled from the
+   * model). `accept` says whether a prompt (or a prefix) passes the run's checks; the prompts
+   * returned are checked again and must be distinct. Ignored when config.initialPrompt is set.
+   */
+  initialPrompts?: (m: number, n: number, accept: (ids: Int32Array) => boolean) => Promise<Int32Array[]>;
   /** Names for error messages (a feature or model that scores NaN is named). */
   names?: { feature?: string; model?: string };
 }
@@ -132,7 +138,7 @@ export async function runEpo(
   if (state.slots.length === 0) {
     const initStart = now();
     try {
-      await initialize(state, backend, tokenizer, allowedIds, ctx, checkCancel);
+      await initialize(state, backend, tokenizer, allowedIds, ctx, checkCancel, opts.initialPrompts);
     } catch (e) {
       if (e instanceof Cancelled) return finish(true, null, initStart);
       if (e instanceof NonFiniteScoreError) throw e.describe(tokenizer.decode([...e.ids]), INITIAL_ITERATION, opts.names);
@@ -261,6 +267,7 @@ function select(state: RunState, it: number, childRows: Int32Array): { lambda: n
 async function initialize(
   state: RunState, backend: EpoBackend, tokenizer: Tokenizer, allowedIds: Int32Array,
   ctx: { rng: RunState['rng']; cache: RunState['cache']; checker: PromptChecker }, checkCancel: () => void,
+  provide?: RunEpoOptions['initialPrompts'],
 ): Promise<void> {
   const cfg = state.config, m = cfg.population;
   let prompts: Int32Array[];
@@ -279,6 +286,13 @@ async function initialize(
         : `initialPrompt ${text} does not survive decode→encode (pass retokenize: false to allow such prompts)`);
     }
     prompts = [p];
+  } else if (provide) {
+    const accept = (ids: Int32Array) => ids.every((id) => id < backend.vocabRows && backend.allowed[id] === 1) && ctx.checker.check(ids) === 'ok';
+    prompts = await provide(m, cfg.seqLen, accept);
+    const keys = new Set(prompts.map((p) => p.join(',')));
+    if (prompts.length !== m || keys.size !== m || prompts.some((p) => p.length !== cfg.seqLen || !accept(p))) {
+      throw new EpoConfigError(`initialPrompts must give ${m} distinct prompts of ${cfg.seqLen} allowed tokens that pass the prompt checks`);
+    }
   } else {
     const drawn = randomInitialPrompts(m, cfg.seqLen, allowedIds, ctx);
     addCounts(state.stats, drawn.counts);
