@@ -15,11 +15,12 @@ export function intArg(min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTE
   };
 }
 
-/** A finite number. */
-export function numArg(): (v: string) => number {
+/** A finite number, at least `min` when given. */
+export function numArg(min?: number): (v: string) => number {
   return (v) => {
     const n = v.trim() === '' ? NaN : Number(v);
     if (!Number.isFinite(n)) throw new InvalidArgumentError('not a finite number.');
+    if (min !== undefined && n < min) throw new InvalidArgumentError(`must be ≥ ${min}.`);
     return n;
   };
 }

@@ -1,6 +1,6 @@
 /** `reverie generate`: continue a prompt, greedily by default. */
 import type { Command } from 'commander';
-import { intArg } from '../numbers';
+import { intArg, numArg } from '../numbers';
 import { addModelOptions, loadModelForCli, parseIds, sessionOptions, ModelCliOptions } from '../model-options';
 import { generate } from '../../engine/models/inspect';
 
@@ -18,7 +18,7 @@ export function registerGenerate(program: Command): void {
     .option('-t, --text <text>', 'prompt text', '')
     .option('--ids <ids>', 'prompt token ids instead of text')
     .option('-n, --tokens <n>', 'tokens to generate', intArg(0, 1_000_000), 40)
-    .option('--temperature <t>', 'sampling temperature (0 = greedy)', parseFloat, 0)
+    .option('--temperature <t>', 'sampling temperature (0 = greedy)', numArg(0), 0)
     .option('--seed <n>', 'sampling seed', intArg(0), 0)
     .option('--json', 'print JSON')
     .action(async (o: GenerateCliOptions) => {

@@ -1,5 +1,6 @@
 /** `reverie score`: per-token NLL, self cross-entropy and hook values of a text or id list. */
 import type { Command } from 'commander';
+import { intArg } from '../numbers';
 import { addModelOptions, loadModelForCli, parseIds, sessionOptions, ModelCliOptions } from '../model-options';
 import { scoreIds } from '../../engine/models/inspect';
 
@@ -7,7 +8,7 @@ interface ScoreOptions extends ModelCliOptions {
   text?: string;
   ids?: string;
   hook?: string;
-  index?: string;
+  index?: number;
   json?: boolean;
 }
 
@@ -16,7 +17,7 @@ export function registerScore(program: Command): void {
     .option('-t, --text <text>', 'text to score')
     .option('--ids <ids>', 'token ids to score, e.g. 1,2,3')
     .option('--hook <name>', 'also print this hook per position, e.g. blocks.2.mlp.hook_post')
-    .option('--index <i>', 'with --hook: the component to print (e.g. a neuron)')
+    .option('--index <i>', 'with --hook: the component to print (e.g. a neuron)', intArg(0))
     .option('--json', 'print JSON')
     .action(async (o: ScoreOptions) => {
       if ((o.text === undefined) === (o.ids === undefined)) throw new Error('give exactly one of --text or --ids');
