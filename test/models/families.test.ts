@@ -9,10 +9,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Graph, toOnnx, SymTensor } from '../../src/engine/graph';
-import { buildForward } from '../../src/engine/models/forward';
 import { loadModel } from '../../src/engine/models/load';
-import { EngineSession } from '../../src/engine/runtime/ort';
+import { runForwardWithHooks } from '../helpers/forward-run';
 
 interface Tensor { shape: number[]; data: number[] }
 interface Case {
@@ -37,16 +35,8 @@ for (const [name, c] of Object.entries(fixture.models)) {
     assert.equal(createHash('sha256').update(readFileSync(c.source.weights.path)).digest('hex'), c.source.weights.sha256, 'the weights the fixture was made from');
     const model = await loadModel(dir);
     assert.equal(model.arch.family, FAMILY[name]);
-    const T = c.input_ids.length;
-    const g = new Graph('ref');
-    const ids = g.input('ids', 'int64', [1, T]);
-    const fwd = buildForward(g, model.arch, model.weights, ids, name);
-    g.output('logits', fwd.logits);
     const hooks = Object.keys(c.hooks);
-    hooks.forEach((h, i) => g.output(`h${i}`, fwd.hooks.get(h) as SymTensor));
-    const s = await EngineSession.create(toOnnx(g), { threads: 1 });
-    const out = await s.run({ ids: { dtype: 'int64', dims: [1, T], data: BigInt64Array.from(c.input_ids.map(BigInt)) } });
-    await s.release();
+    const out = await runForwardWithHooks(model.arch, model.weights, name, c.input_ids, hooks);
     let worst = 0;
     const compare = (what: string, got: ArrayLike<number>, want: Tensor) => {
       assert.equal(got.length, want.data.length, `${what}: ${got.length} values, reference ${want.data.length}`);

@@ -7,12 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Graph, toOnnx, SymTensor } from '../../src/engine/graph';
-import { buildForward } from '../../src/engine/models/forward';
 import { readLlama2c } from '../../src/engine/models/llama2c';
 import { readHfConfig } from '../../src/engine/models/hf-config';
 import { loadSafetensorsFolder } from '../../src/engine/models/safetensors';
-import { EngineSession } from '../../src/engine/runtime/ort';
+import { runForwardWithHooks } from '../helpers/forward-run';
 import type { Arch } from '../../src/engine/models/arch';
 import type { WeightMap } from '../../src/engine/models/weights';
 
@@ -34,16 +32,8 @@ async function check(t: { diagnostic: (s: string) => void }, fixturePath: string
   const fx = JSON.parse(readFileSync(fixturePath, 'utf8')) as Fixture;
   let worst = 0;
   for (const c of fx.cases) {
-    const T = c.input_ids.length;
-    const g = new Graph('ref');
-    const ids = g.input('ids', 'int64', [1, T]);
-    const fwd = buildForward(g, arch, weights, ids, 'ref');
-    g.output('logits', fwd.logits);
     const hooks = Object.keys(c.hooks);
-    hooks.forEach((h, i) => g.output(`h${i}`, fwd.hooks.get(h) as SymTensor));
-    const s = await EngineSession.create(toOnnx(g), { threads: 1 });
-    const out = await s.run({ ids: { dtype: 'int64', dims: [1, T], data: BigInt64Array.from(c.input_ids.map(BigInt)) } });
-    await s.release();
+    const out = await runForwardWithHooks(arch, weights, 'ref', c.input_ids, hooks);
     const V = arch.vocabSize;
     const logits = out.logits.data as Float32Array;
     const compare = (what: string, got: (i: number) => number, want: number[]) => {

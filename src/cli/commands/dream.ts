@@ -9,6 +9,7 @@ import { checkWritable } from '../../engine/epo/atomic-write';
 import { SAVED_RUN_CHECKPOINT_BUDGET, SAVED_RUN_CHECKPOINT_EVERY } from '../../engine/epo/config';
 import { faultPoint } from '../../engine/util/fault';
 import { ANNOUNCE_WEIGHTS_FROM, type LoadedModel } from '../../engine/models/load';
+import { weightBytes } from '../../engine/models/weights';
 import { loadFileFeatureRef, prepareFileFeatureRef } from '../feature-ref';
 import type { LoadedFeature } from '../../engine/features';
 
@@ -123,9 +124,7 @@ export function registerDream(program: Command): void {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    let weightBytes = 0;
-    for (const w of model.weights.values()) weightBytes += w.data.byteLength;
-    if (weightBytes >= ANNOUNCE_WEIGHTS_FROM && !o.quiet && !o.json) process.stderr.write('building the graphs and sessions …\n');
+    if (weightBytes(model.weights) >= ANNOUNCE_WEIGHTS_FROM && !o.quiet && !o.json) process.stderr.write('building the graphs and sessions …\n');
     let bar: ReturnType<typeof progress> | undefined;
     let t0 = 0, startIt = 0;
     const out = await dream({

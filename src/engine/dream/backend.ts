@@ -7,6 +7,7 @@ import type { Tokenizer } from '../tokenizers/tokenizer';
 import { writeFileSync } from 'node:fs';
 import { EngineSession, SessionOptions, TensorData } from '../runtime/ort';
 import { ExternalStore } from '../graph/external-store';
+import { weightBytes } from '../models/weights';
 
 /** Models with at least this many bytes of weights keep them as ONNX external data. */
 export const EXTERNAL_WEIGHTS_FROM = 256 * 2 ** 20;
@@ -45,8 +46,7 @@ export class OrtDreamBackend implements EpoBackend {
     opts: { external?: boolean } = {},
   ) {
     this.vocabRows = spec.model.arch.vocabSize;
-    let bytes = 0;
-    for (const w of spec.model.weights.values()) bytes += w.data.byteLength;
+    const bytes = weightBytes(spec.model.weights);
     // Inline protobufs copy the weights into every graph and every session; above this size the
     // weights go to one file that each session maps (and past 2 GiB there is no other way).
     if (opts.external ?? bytes >= EXTERNAL_WEIGHTS_FROM) this.store = new ExternalStore();

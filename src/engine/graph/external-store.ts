@@ -46,18 +46,6 @@ export class ExternalStore {
     return { offset, length: data.byteLength };
   }
 
-  private readonly byKey = new Map<string, { offset: number; length: number }>();
-
-  /**
-   * Where the tensor named `key` is, writing `make()` first if the key is new; the array is not
-   * kept, so a derived weight (a transposed copy) lives in the file only.
-   */
-  placeKeyed(key: string, make: () => TypedArray): { offset: number; length: number } {
-    let at = this.byKey.get(key);
-    if (!at) this.byKey.set(key, (at = this.place(make())));
-    return at;
-  }
-
   /** Bytes in the file (with alignment padding). */
   get bytes(): number {
     return this.size;

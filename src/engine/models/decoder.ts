@@ -13,22 +13,10 @@ import { add, mul, silu, gelu, geluTanh, rmsNorm, gather, matmul, tanh, splitHea
 import type { BuildContext, DecoderArch, ForwardResult } from './arch';
 import type { GraphWeights } from './graph-weights';
 import { HookSet } from './hooks';
+import type { LlamaConfig } from './llama2c';
 
-/** Everything a Llama-like family may change; absent fields mean Llama's behaviour. */
-export interface DecoderConfig {
-  hiddenSize: number;
-  intermediateSize: number;
-  numLayers: number;
-  numHeads: number;
-  numKvHeads: number;
-  headDim: number;
-  vocabSize: number;
-  maxPositions: number;
-  rmsNormEps: number;
-  ropeTheta: number;
-  /** llama2.c rotates adjacent dims (2i, 2i+1) within a head; Hugging Face pairs i with i + d/2. */
-  ropePairing: 'adjacent' | 'half';
-  tiedEmbeddings: boolean;
+/** Llama's hyper-parameters (llama2c.ts) plus everything a Llama-like family may change; absent fields mean Llama's behaviour. */
+export interface DecoderConfig extends LlamaConfig {
   /** Weight-name prefix of the decoder (`model.`; a Gemma 3 multimodal checkpoint nests it). */
   prefix?: string;
   /** The head's name when untied (default `lm_head.weight`). */

@@ -8,3 +8,10 @@ export interface WeightTensor {
 }
 
 export type WeightMap = Map<string, WeightTensor>;
+
+/** Bytes of the weights as held (fp32): what external data and load announcements are sized by. */
+export function weightBytes(weights: WeightMap): number {
+  let bytes = 0;
+  for (const w of weights.values()) bytes += w.data.byteLength;
+  return bytes;
+}

@@ -109,7 +109,6 @@ export async function scanCorpus(o: ScanOptions): Promise<ScanResult> {
   const tok = model.tokenizer;
   const n = o.n ?? o.feature.epo?.seqLen ?? DEFAULT_EPO_CONFIG.seqLen;
   if (!Number.isInteger(n) || n < 2) throw new Error(`window must be an integer ≥ 2 (XE needs a scored token), got ${n}`);
-  const bos = tok.addsBos && tok.bosId !== undefined ? 1 : 0;
   checkFitsContext(model, n, 'a window');
   const k = positiveInt(o.top ?? DEFAULT_SCAN_TOP, 'top');
   const stride = positiveInt(o.stride ?? 1, 'stride');

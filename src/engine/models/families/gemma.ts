@@ -11,7 +11,7 @@
 import type { Keys } from '../hf-config';
 import type { DecoderConfig } from '../decoder';
 import { compact, configDtype, decoderBase, layerTypes, roundToDtype, windowsOf } from './decoder-config';
-import { ropeSpec } from './rope';
+import { defaultInvFreq, ropeSpec } from './rope';
 
 function gemmaCommon(k: Keys, dtypeKeys: Keys, defaults: { window: number; queryPreAttnScalar: number }): DecoderConfig {
   const act = k.has('hidden_activation') ? k.str('hidden_activation', '') : k.str('hidden_act', 'gelu_pytorch_tanh');
@@ -52,7 +52,7 @@ export function gemma3Config(outer: Keys): DecoderConfig {
   const types = layerTypes(k, c.numLayers, (i) => ((i + 1) % pattern ? 'sliding_attention' : 'full_attention'));
   const global = ropeSpec(k, c.headDim, c.ropeTheta, { layerType: 'full_attention' });
   const local = ropeSpec(k, c.headDim, k.num('rope_local_base_freq', 10000), { layerType: 'sliding_attention', scaled: false });
-  const localFreq = local.invFreq ?? Array.from({ length: c.headDim / 2 }, (_, p) => 1 / Math.pow(local.theta, (2 * p) / c.headDim));
+  const localFreq = local.invFreq ?? defaultInvFreq(local.theta, c.headDim);
   return compact({
     ...c,
     qkNorm: true,
