@@ -14,6 +14,7 @@ import type { Tokenizer } from '../tokenizers/tokenizer';
 import type { EpoBackend } from './backend';
 import { allowedIdsOf, Cancelled, NonFiniteScoreError, scoreBatched, topKBatched } from './backend-calls';
 import { addCounts, proposeChildren, randomInitialPrompts } from './candidates';
+import { promptKey } from './cache';
 import { Checkpoint, makeCheckpoint, restoreState, saveCheckpoint } from './checkpoint';
 import { EpoConfig, EpoConfigError, isRestartIteration, resolveConfig, trajectoryDifferences } from './config';
 import { FileFormatError } from './json-check';
@@ -289,7 +290,7 @@ async function initialize(
   } else if (provide) {
     const accept = (ids: Int32Array) => ids.every((id) => id < backend.vocabRows && backend.allowed[id] === 1) && ctx.checker.check(ids) === 'ok';
     prompts = await provide(m, cfg.seqLen, accept);
-    const keys = new Set(prompts.map((p) => p.join(',')));
+    const keys = new Set(prompts.map(promptKey));
     if (prompts.length !== m || keys.size !== m || prompts.some((p) => p.length !== cfg.seqLen || !accept(p))) {
       throw new EpoConfigError(`initialPrompts must give ${m} distinct prompts of ${cfg.seqLen} allowed tokens that pass the prompt checks`);
     }

@@ -103,7 +103,7 @@ function withDecoderPrefix(config: HfModelConfig, weights: WeightMap, dir: strin
   return { ...config, prefix, ...(headName ? { headName } : {}) };
 }
 
-async function loadHfFolder(dir: string, id: string, onStage?: (message: string) => void, announceFrom = ANNOUNCE_WEIGHTS_FROM): Promise<LoadedModel> {
+async function loadHfFolder(dir: string, id: string, { onStage, announceFrom = ANNOUNCE_WEIGHTS_FROM }: LoadOptions): Promise<LoadedModel> {
   const parsed = await readHfConfig(dir);
   const weightFiles = (await readdir(dir)).filter((f) => f.endsWith('.safetensors'));
   const weightBytes = weightFiles.reduce((s, f) => s + statSync(join(dir, f)).size, 0);
@@ -133,7 +133,7 @@ export async function loadModel(ref: string = BUNDLED_MODEL, opts: LoadOptions =
   if (ref === BUNDLED_MODEL) return loadLlama2c(join(bundledModelDir(), `${BUNDLED_MODEL}.bin`), ref);
   const path = await resolveModelRef(ref, opts);
   if (statSync(path).isDirectory()) {
-    if (existsSync(join(path, 'config.json'))) return loadHfFolder(path, ref, opts.onStage, opts.announceFrom ?? ANNOUNCE_WEIGHTS_FROM);
+    if (existsSync(join(path, 'config.json'))) return loadHfFolder(path, ref, opts);
     const bins = (await readdir(path)).filter((f) => f.endsWith('.bin') && !f.startsWith('tok'));
     if (bins.length === 1) return loadLlama2c(join(path, bins[0]), ref);
     throw new Error(`${path}: neither a Hugging Face model folder (no config.json) nor a llama2.c folder (one checkpoint .bin beside tok*.bin)`);
