@@ -9,6 +9,7 @@
 import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { loadModel } from '../src/engine/models/load';
 import { dream, neuronFeature } from '../src/engine/dream/dream';
 
@@ -38,7 +39,7 @@ function halfBits(v: number): number {
 }
 
 /** Writes a safetensors file tensor by tensor, generating values on the fly (never the whole file in memory). */
-function writeRandomFp16(path: string, tensors: [string, number[]][], seed: number): number {
+export function writeRandomFp16(path: string, tensors: [string, number[]][], seed: number): number {
   const header: Record<string, unknown> = { __metadata__: { format: 'pt' } };
   let offset = 0;
   for (const [name, shape] of tensors) {
@@ -72,7 +73,7 @@ function writeRandomFp16(path: string, tensors: [string, number[]][], seed: numb
   return offset;
 }
 
-function pythiaTensors(d: number, m: number, layers: number, vocab: number): [string, number[]][] {
+export function pythiaTensors(d: number, m: number, layers: number, vocab: number): [string, number[]][] {
   const t: [string, number[]][] = [['gpt_neox.embed_in.weight', [vocab, d]]];
   for (let l = 0; l < layers; l++) {
     const p = `gpt_neox.layers.${l}.`;
@@ -92,6 +93,43 @@ function memory(): { rss: number; pss: number; anon: number } {
   let pss = NaN;
   try { pss = kb(/^Pss:\s+(\d+)/m, readFileSync('/proc/self/smaps_rollup', 'utf8')); } catch { /* not Linux */ }
   return { rss: kb(/VmRSS:\s+(\d+)/, status), anon: kb(/RssAnon:\s+(\d+)/, status), pss };
+}
+
+/** Peak memory of one phase of the run, in bytes. */
+interface Peaks { rss: number; pss: number; anon: number }
+const PHASES = ['load', 'graphs and sessions', 'iterations'] as const;
+
+/**
+ * Samples memory every 50 ms from a worker thread (the main thread blocks in ONNX Runtime) and
+ * keeps the peaks per phase. RSS counts a file mapped by several sessions once per mapping; PSS
+ * counts each physical page once, so it is the honest footprint when sessions share the mapped weights.
+ */
+function peakSampler(): { phase: (p: (typeof PHASES)[number]) => void; stop: () => Promise<Map<string, Peaks>> } {
+  const shared = new SharedArrayBuffer(8 + PHASES.length * 3 * 8);
+  const phase = new Int32Array(shared, 0, 1);
+  const peaks = new Float64Array(shared, 8);
+  const worker = new Worker(`
+    const { workerData: shared } = require('node:worker_threads');
+    const { readFileSync } = require('node:fs');
+    const phase = new Int32Array(shared, 0, 1), peaks = new Float64Array(shared, 8);
+    const kb = (re, s) => Number(re.exec(s)?.[1] ?? 0) * 1024;
+    setInterval(() => {
+      const status = readFileSync('/proc/self/status', 'utf8');
+      let pss = 0;
+      try { pss = kb(/^Pss:\\s+(\\d+)/m, readFileSync('/proc/self/smaps_rollup', 'utf8')); } catch {}
+      const at = 3 * Atomics.load(phase, 0);
+      peaks[at] = Math.max(peaks[at], kb(/VmRSS:\\s+(\\d+)/, status));
+      peaks[at + 1] = Math.max(peaks[at + 1], pss);
+      peaks[at + 2] = Math.max(peaks[at + 2], kb(/RssAnon:\\s+(\\d+)/, status));
+    }, 50);
+  `, { eval: true, workerData: shared });
+  return {
+    phase: (p) => Atomics.store(phase, 0, PHASES.indexOf(p)),
+    stop: async () => {
+      await worker.terminate();
+      return new Map(PHASES.map((p, i) => [p, { rss: peaks[3 * i], pss: peaks[3 * i + 1], anon: peaks[3 * i + 2] }]));
+    },
+  };
 }
 
 export async function benchLargeModel(): Promise<void> {
@@ -117,24 +155,31 @@ export async function benchLargeModel(): Promise<void> {
     const fileBytes = writeRandomFp16(join(snap, 'model.safetensors'), pythiaTensors(d, m, layers, vocab), 7);
     console.log(`Pythia-1.4B layout, ${layers} layers: wrote ${(fileBytes / GiB).toFixed(2)} GiB of fp16 weights in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const compute = 2 * fileBytes;
+    const sampler = peakSampler();
     t0 = performance.now();
     const model = await loadModel('bench/pythia-1.4b-random', { cacheDir: cache, allowDownload: false });
     const loadS = (performance.now() - t0) / 1000;
     const afterLoad = memory();
+    sampler.phase('graphs and sessions');
     console.log(`loaded through the Hub cache in ${loadS.toFixed(1)} s; RSS ${(afterLoad.rss / GiB).toFixed(2)} GiB`);
     const iterations: number[] = [];
     let last = performance.now(), buildS = 0;
     const out = await dream({
       model, feature: neuronFeature(model, `${Math.floor(layers / 2)}.100`), session: { threads: 0 },
       config: { iterations: 2, population: 2, childrenPerMember: 8, seqLen: 12, batchSize: 16 },
-      onReady: ({ buildMs }) => { buildS = buildMs / 1000; last = performance.now(); },
+      onReady: ({ buildMs }) => { buildS = buildMs / 1000; last = performance.now(); sampler.phase('iterations'); },
       onIteration: () => { const now = performance.now(); iterations.push((now - last) / 1000); last = now; },
     });
     const end = memory();
     const peak = process.resourceUsage().maxRSS * 1024;
+    const sampled = await sampler.stop();
     console.log(`graphs and sessions ${buildS.toFixed(1)} s; iterations ${iterations.map((s) => s.toFixed(1)).join(', ')} s; ${out.result.stats.evaluations} prompts scored`);
     console.log(`memory: peak RSS ${(peak / GiB).toFixed(2)} GiB = ${(peak / compute).toFixed(2)} × the fp32 weights (${(compute / GiB).toFixed(2)} GiB); ` +
       `at the end RSS ${(end.rss / GiB).toFixed(2)} GiB, PSS ${(end.pss / GiB).toFixed(2)} GiB (mapped weights counted once), anonymous ${(end.anon / GiB).toFixed(2)} GiB`);
+    const x = (b: number) => `${(b / GiB).toFixed(2)} GiB = ${(b / compute).toFixed(2)} ×`;
+    for (const [phase, p] of sampled) {
+      console.log(`peaks in ${phase} (sampled every 50 ms): PSS ${x(p.pss)} (each physical page once), anonymous ${x(p.anon)}, RSS ${x(p.rss)}`);
+    }
   } finally {
     rmSync(cache, { recursive: true, force: true });
   }

@@ -92,6 +92,12 @@ export class DreamPanel implements vscode.Disposable {
     }
   }
 
+  /** A long step of the run's start (building a large model's graphs), in its progress notification. */
+  reportStage(message: string): void {
+    this.ensureProgress();
+    this.progress?.report(message);
+  }
+
   /** The engine lost this session (it crashed): the panel shows the error until it is restored. */
   engineLost(message: string): void {
     this.endProgress();

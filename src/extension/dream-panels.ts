@@ -97,6 +97,10 @@ export class DreamPanels implements vscode.Disposable {
       case 'log':
         logAt(e.level, e.message);
         break;
+      case 'stage':
+        logAt('info', `${e.model}: ${e.message}`);
+        if (e.sessionId) this.panels.get(e.sessionId)?.reportStage(e.message);
+        break;
       case 'download':
         log().trace(`downloading ${e.model}: ${e.progress.file} ${e.progress.done}/${e.progress.total ?? '?'} bytes`);
         break;
@@ -167,6 +171,8 @@ export class DreamPanels implements vscode.Disposable {
       if (e.kind === 'download') {
         const { file, done, total } = e.progress;
         progress.report(`downloading ${file}${total ? ` ${Math.round((100 * done) / total)}%` : ''}`);
+      } else if (e.kind === 'stage' && !e.sessionId) {
+        progress.report(e.message);
       }
     });
     let summary: SessionSummary;

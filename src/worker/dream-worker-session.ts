@@ -21,6 +21,7 @@ import { SAVED_RUN_CHECKPOINT_BUDGET } from '../engine/epo/config';
 import type { LoadedModel } from '../engine/models/load';
 import type { OrtDreamBackend } from '../engine/dream/backend';
 import { dreamBackend, dreamConfig, PreparedFeature } from '../engine/dream/dream';
+import { LARGE_WEIGHTS_FROM, weightBytes } from '../engine/models/weights';
 import {
   buildFrontierFile, decompressHistory, FrontierFile, FrontierFilePoint, DatasetPoint, saveFrontierFile, SaveOutcome,
 } from '../engine/frontier-file';
@@ -287,7 +288,11 @@ export class DreamSession {
     const backend = await this.backendFor(slot.config.seqLen);
     const allowedCount = backend.allowed.reduce((s, v) => s + v, 0);
     slot.topKUsed = Math.min(slot.config.topK, allowedCount);
+    const large = weightBytes(model.weights) >= LARGE_WEIGHTS_FROM;
+    const t0 = performance.now();
+    if (large) this.deps.notify({ kind: 'stage', model: model.id, sessionId: this.id, message: 'reading the weights into the graphs and creating the sessions …' });
     await backend.warmUp(slot.topKUsed);
+    if (large) this.deps.notify({ kind: 'stage', model: model.id, sessionId: this.id, message: `graphs and sessions ready in ${((performance.now() - t0) / 1000).toFixed(1)} s` });
     for (const w of backend.warnings) {
       if (!this.warnings.includes(w)) {
         this.warnings.push(w);

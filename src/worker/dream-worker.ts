@@ -47,6 +47,7 @@ export class DreamService {
         cwd: o.cwd,
         offlineHint: 'allow them with the setting reverie.allowDownloads (or the Allow Download button)',
         onProgress: (progress) => this.notify({ kind: 'download', model: o.ref, progress }),
+        onStage: (message) => this.notify({ kind: 'stage', model: o.ref, message }),
       }).catch((e: Error) => {
         this.models.delete(key);
         if (MISSING_MODEL.test(e.message)) e.name = MODEL_MISSING_ERROR;

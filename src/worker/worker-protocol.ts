@@ -172,6 +172,8 @@ export type DreamWorkerApi = {
 /** Notifications from the worker. */
 export type WorkerEvent =
   | { kind: 'download'; model: string; progress: DownloadProgress }
+  /** What a long step is doing (loading a large model, building its graphs); of a session when it has one. */
+  | { kind: 'stage'; model: string; sessionId?: string; message: string }
   /** A panel message of a session (live: iteration, runState, init/history when a new run starts). */
   | { kind: 'panel'; sessionId: string; message: HostMessage }
   /** A session's runs changed state (for the host's record of what to restore). */

@@ -10,8 +10,8 @@ import { onnx } from 'onnx-proto';
 import { loadModel } from '../../src/engine/models/load';
 import { dreamBackend, neuronFeature } from '../../src/engine/dream/dream';
 import { OrtDreamBackend, allowedTokens } from '../../src/engine/dream/backend';
-import { buildScoreGraph } from '../../src/engine/dream/graphs';
-import { ExternalStore } from '../../src/engine/graph';
+import { buildScoreGraph, buildTopKGraph, buildSaliencyGraph } from '../../src/engine/dream/graphs';
+import { ExternalStore, EXTERNAL_MIN_BYTES } from '../../src/engine/graph';
 import { weightBytes } from '../../src/engine/models/weights';
 
 test('external weights give the inline results; later graphs reuse the file; the folder is removed on dispose', async () => {
@@ -52,5 +52,17 @@ test('an external model protobuf holds references, not weights', async () => {
     assert.ok(bytes.length < store.bytes / 4, `protobuf ${bytes.length} bytes, weights file ${store.bytes}`);
   } finally {
     store.dispose();
+  }
+});
+
+test('no graph of a dream transposes a weight (ONNX Runtime would fold it into a resident copy)', async () => {
+  const model = await loadModel('stories260K');
+  const spec = { model: { name: model.name, arch: model.arch, weights: model.weights }, feature: neuronFeature(model, '2.17').fn, n: 8 };
+  const allowed = allowedTokens(model.tokenizer, model.arch.vocabSize);
+  for (const [name, bytes] of [['score', buildScoreGraph(spec)], ['topk', buildTopKGraph(spec, allowed, 8)], ['saliency', buildSaliencyGraph(spec)]] as const) {
+    const g = onnx.ModelProto.decode(bytes).graph!;
+    const big = new Set(g.initializer!.filter((t) => (t.rawData?.length ?? 0) >= EXTERNAL_MIN_BYTES).map((t) => t.name));
+    const folded = g.node!.filter((n) => n.opType === 'Transpose' && big.has(n.input![0]));
+    assert.deepEqual(folded.map((n) => n.input![0]), [], `${name} graph transposes weights`);
   }
 });

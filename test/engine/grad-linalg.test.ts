@@ -1,6 +1,6 @@
 /** Gradients of MatMul (every numpy.matmul case) and the softmax family against finite differences (float64). */
 import { test } from 'node:test';
-import { matmul, softmax, logSoftmax, mul, SymTensor } from '../../src/engine/graph';
+import { matmul, matmulTransB, softmax, logSoftmax, mul, SymTensor } from '../../src/engine/graph';
 import { expectGradient, mulberry, randomInput } from '../helpers/fd';
 
 const rand = mulberry(99);
@@ -21,6 +21,12 @@ test('MatMul: 1-D operands', async () => {
   await expectGradient('[2,3,4]×[4]', 'float64', [r('a', [2, 3, 4]), r('b', [4])], mm);
   await expectGradient('[4]×[2,4,3]', 'float64', [r('a', [4]), r('b', [2, 4, 3])], mm);
   await expectGradient('[4]×[4] (dot product)', 'float64', [r('a', [4]), r('b', [4])], mm);
+});
+
+test('a @ bᵀ as Gemm(transB): 2-D and flattened leading axes (the VJP of MatMul by a 2-D weight uses it)', async () => {
+  const mt = ([a, b]: SymTensor[]) => matmulTransB(a, b);
+  await expectGradient('[3,4]×[5,4]ᵀ', 'float64', [r('a', [3, 4]), r('b', [5, 4])], mt);
+  await expectGradient('[2,3,4]×[5,4]ᵀ', 'float64', [r('a', [2, 3, 4]), r('b', [5, 4])], mt);
 });
 
 test('Softmax and LogSoftmax on the last and a middle axis', async () => {

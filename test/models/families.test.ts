@@ -114,6 +114,9 @@ test('a long load says what it is doing', async () => {
   assert.equal(stages.length, 2);
   assert.match(stages[0], /^reading 0\.00 GiB of weights from 1 file in .*gemma2-tiny …$/);
   assert.match(stages[1], /^read in \d+\.\d s$/);
+  const lazy: string[] = [];
+  await loadModel('test/fixtures/models/gemma2-tiny', { onStage: (m) => lazy.push(m), announceFrom: 0, lazyWeights: true });
+  assert.match(lazy[1], /^headers checked; the tensors are read while the graphs are built$/);
   const quiet: string[] = [];
   await loadModel('test/fixtures/models/gemma2-tiny', { onStage: (m) => quiet.push(m) });
   assert.deepEqual(quiet, [], 'small models load without announcements');

@@ -8,8 +8,8 @@ import { readRunFile, checkpointFromRun, resumeMismatch, writeRunFile, EpoIterat
 import { checkWritable } from '../../engine/epo/atomic-write';
 import { SAVED_RUN_CHECKPOINT_BUDGET, SAVED_RUN_CHECKPOINT_EVERY } from '../../engine/epo/config';
 import { faultPoint } from '../../engine/util/fault';
-import { ANNOUNCE_WEIGHTS_FROM, type LoadedModel } from '../../engine/models/load';
-import { weightBytes } from '../../engine/models/weights';
+import type { LoadedModel } from '../../engine/models/load';
+import { LARGE_WEIGHTS_FROM, weightBytes } from '../../engine/models/weights';
 import { loadFileFeatureRef, prepareFileFeatureRef } from '../feature-ref';
 import type { LoadedFeature } from '../../engine/features';
 
@@ -124,7 +124,7 @@ export function registerDream(program: Command): void {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    if (weightBytes(model.weights) >= ANNOUNCE_WEIGHTS_FROM && !o.quiet && !o.json) process.stderr.write('building the graphs and sessions …\n');
+    if (weightBytes(model.weights) >= LARGE_WEIGHTS_FROM && !o.quiet && !o.json) process.stderr.write('reading the weights into the graphs and creating the sessions …\n');
     let bar: ReturnType<typeof progress> | undefined;
     let t0 = 0, startIt = 0;
     const out = await dream({

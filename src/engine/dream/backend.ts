@@ -7,10 +7,7 @@ import type { Tokenizer } from '../tokenizers/tokenizer';
 import { writeFileSync } from 'node:fs';
 import { EngineSession, SessionOptions, TensorData } from '../runtime/ort';
 import { ExternalStore } from '../graph/external-store';
-import { weightBytes } from '../models/weights';
-
-/** Models with at least this many bytes of weights keep them as ONNX external data. */
-export const EXTERNAL_WEIGHTS_FROM = 256 * 2 ** 20;
+import { LARGE_WEIGHTS_FROM, weightBytes } from '../models/weights';
 import { buildScoreGraph, buildTopKGraph, buildSaliencyGraph, DreamGraphSpec } from './graphs';
 
 /** Text made only of control characters (tab and newline excepted), e.g. llama2.c's <0x03> byte token. */
@@ -49,7 +46,7 @@ export class OrtDreamBackend implements EpoBackend {
     const bytes = weightBytes(spec.model.weights);
     // Inline protobufs copy the weights into every graph and every session; above this size the
     // weights go to one file that each session maps (and past 2 GiB there is no other way).
-    if (opts.external ?? bytes >= EXTERNAL_WEIGHTS_FROM) this.store = new ExternalStore();
+    if (opts.external ?? bytes >= LARGE_WEIGHTS_FROM) this.store = new ExternalStore();
     this.spec = { ...spec, store: this.store };
   }
 

@@ -6,7 +6,7 @@
  * The (B, n, V) gradient never leaves the graph: TopK runs inside it.
  */
 import {
-  Graph, SymTensor, grad, add, mul, neg, where, slice, padAxis, unsqueeze, reshape, matmul,
+  Graph, SymTensor, grad, add, mul, neg, where, slice, padAxis, unsqueeze, reshape, matmulTransB,
   logSoftmax, gatherElements, reduceMean, reduceSum, topk, toOnnx, GraphShapeError,
 } from '../graph';
 import type { Arch } from '../models/arch';
@@ -90,7 +90,8 @@ function oneHotGradient(t: Traced, spec: DreamGraphSpec): SymTensor {
   const loss = reduceSum(add(neg(t.feature), mul(lambda, t.xe)), [0], false);
   const [gEmbed] = grad(loss, [t.embed]);
   const gPrompt = slice(gEmbed, 1, t.offset, t.offset + n); // [B, n, d]
-  const viaEmbedding = matmul(gPrompt, t.W.transposed(embeddingName(model.arch), [V, model.arch.hiddenSize]));
+  // Against the embedding as stored ([V, d]): a transposed copy would be one more vocabulary-sized matrix.
+  const viaEmbedding = matmulTransB(gPrompt, t.W.get(embeddingName(model.arch), [V, model.arch.hiddenSize]));
   const labelTerm = mul(padAxis(t.logprobs, 1, 1, 0), mul(reshape(lambda, ['B', 1, 1]), -1 / (n - 1)));
   return add(viaEmbedding, labelTerm);
 }

@@ -22,8 +22,11 @@ export interface Initializer {
   name: string;
   dtype: DType;
   dims: number[];
-  /** The values, or, for a tensor already in an external weights file, where it is there. */
-  data: TypedArray | { store: ExternalStore; offset: number; length: number };
+  /**
+   * The values; for a tensor already in an external weights file, where it is there; or, for a
+   * deferred constant, how to make the values when the graph is serialised (never before).
+   */
+  data: TypedArray | { store: ExternalStore; offset: number; length: number } | { deferred: () => TypedArray };
 }
 
 /**
@@ -115,6 +118,16 @@ export class Graph {
   externalConstant(dtype: DType, shape: readonly number[], ref: { store: ExternalStore; offset: number; length: number }): SymTensor {
     const n = this.fresh('const');
     this.initializers.set(n, { name: n, dtype, dims: [...shape], data: ref });
+    return new SymTensor(this, n, dtype, shape);
+  }
+
+  /**
+   * A constant whose values are made only if the graph is serialised: tracing a graph for its
+   * shapes (feature checks) then reads no weights.
+   */
+  deferredConstant(dtype: DType, shape: readonly number[], make: () => TypedArray): SymTensor {
+    const n = this.fresh('const');
+    this.initializers.set(n, { name: n, dtype, dims: [...shape], data: { deferred: make } });
     return new SymTensor(this, n, dtype, shape);
   }
 

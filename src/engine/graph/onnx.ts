@@ -6,7 +6,7 @@
  */
 import { onnx } from 'onnx-proto';
 import { Graph, AttrValue, Initializer } from './graph';
-import { ONNX_DTYPE, DType } from './dtype';
+import { ONNX_DTYPE, DType, BYTES_PER_ELEMENT } from './dtype';
 import { Shape } from './shape';
 import { EXTERNAL_FILE, EXTERNAL_MIN_BYTES, type ExternalStore } from './external-store';
 
@@ -14,16 +14,25 @@ export const OPSET = 17;
 export const IR_VERSION = 8;
 const MAX_PROTO_BYTES = 2 ** 31 - 1;
 
+/** The bytes an initializer occupies (a deferred one is not made to know). */
+function byteSize(t: Initializer): number {
+  if ('store' in t.data) return t.data.length;
+  if ('deferred' in t.data) return BYTES_PER_ELEMENT[t.dtype] * t.dims.reduce((a, b) => a * b, 1);
+  return t.data.byteLength;
+}
+
 function tensorProto(t: Initializer, store?: ExternalStore): onnx.ITensorProto {
   if ('store' in t.data) {
     if (t.data.store !== store) throw new Error(`initializer ${t.name} refers to another weights file than the one this graph is written with`);
     return external(t, t.data.offset, t.data.length);
   }
-  if (store && t.data.byteLength >= EXTERNAL_MIN_BYTES) {
-    const { offset, length } = store.place(t.data);
+  const data = 'deferred' in t.data ? t.data.deferred() : t.data;
+  if (data.byteLength !== byteSize(t)) throw new Error(`initializer ${t.name}: ${data.byteLength} bytes made for shape [${t.dims}] of ${t.dtype}`);
+  if (store && data.byteLength >= EXTERNAL_MIN_BYTES) {
+    const { offset, length } = store.place(data);
     return external(t, offset, length);
   }
-  const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return { name: t.name, dataType: ONNX_DTYPE[t.dtype], dims: t.dims, rawData: bytes };
 }
 
@@ -78,7 +87,7 @@ export function toOnnx(g: Graph, store?: ExternalStore): Uint8Array {
   for (const n of nodes) for (const inp of n.inputs) used.add(inp);
   const initializers = [...g.initializers.values()].filter((t) => used.has(t.name));
   let weightBytes = 0;
-  for (const t of initializers) if (!('store' in t.data) && (!store || t.data.byteLength < EXTERNAL_MIN_BYTES)) weightBytes += t.data.byteLength;
+  for (const t of initializers) if (!('store' in t.data) && (!store || byteSize(t) < EXTERNAL_MIN_BYTES)) weightBytes += byteSize(t);
   if (weightBytes > MAX_PROTO_BYTES) {
     throw new Error(`model weights are ${(weightBytes / 2 ** 30).toFixed(2)} GiB; ONNX protobuf is limited to 2 GiB without external data`);
   }

@@ -59,7 +59,8 @@ function activation(name: string, x: SymTensor): SymTensor {
 /** RMSNorm's weight as the graph multiplies it: w, or 1 + w for Gemma. */
 function normWeight(W: GraphWeights, name: string, d: number, plusOne: boolean): SymTensor {
   if (!plusOne) return W.get(name, [d]);
-  return W.derived(`${name}+1`, () => ({ data: Float32Array.from(W.raw(name, [d]).data, (w) => 1 + w), shape: [d] }));
+  const w = W.raw(name, [d]);
+  return W.derived(`${name}+1`, [d], () => Float32Array.from(w.data, (v) => 1 + v));
 }
 
 export function buildDecoder(ctx: BuildContext & { arch: DecoderArch }): ForwardResult {

@@ -12,12 +12,13 @@ import type { GraphWeights } from './graph-weights';
 /** Columns [part·d, (part+1)·d) of the fused Conv1D c_attn weight [d, 3d] (or of its bias). */
 function cAttnPart(W: GraphWeights, prefix: string, d: number, part: number, bias: boolean): SymTensor {
   const name = `${prefix}attn.c_attn.${bias ? 'bias' : 'weight'}`;
-  return W.derived(`${name}#${part}`, () => {
-    const src = W.raw(name, bias ? [3 * d] : [d, 3 * d]).data;
-    if (bias) return { data: src.slice(part * d, (part + 1) * d), shape: [d] };
+  const w = W.raw(name, bias ? [3 * d] : [d, 3 * d]);
+  return W.derived(`${name}#${part}`, bias ? [d] : [d, d], () => {
+    const src = w.data;
+    if (bias) return src.slice(part * d, (part + 1) * d);
     const out = new Float32Array(d * d);
     for (let i = 0; i < d; i++) out.set(src.subarray(i * 3 * d + part * d, i * 3 * d + (part + 1) * d), i * d);
-    return { data: out, shape: [d, d] };
+    return out;
   });
 }
 

@@ -3,7 +3,7 @@
  * shape checks that name the missing or mis-shaped tensor.
  */
 import { Graph, SymTensor, EXTERNAL_MIN_BYTES, ExternalStore } from '../graph';
-import type { WeightMap, WeightTensor } from './weights';
+import { isLazy, type WeightMap, type WeightTensor } from './weights';
 
 export class MissingWeightError extends Error {
   constructor(model: string, what: string) {
@@ -15,10 +15,11 @@ export class MissingWeightError extends Error {
 /**
  * JS-side derived tensors (transposes, fused-projection parts) per weight map, shared by every
  * graph built from it: a dream builds three graphs, and each would otherwise hold its own copy.
+ * Only for weights held in memory; lazy (large) weights go to an external store instead.
  */
-const derivedCache = new WeakMap<WeightMap, Map<string, { data: Float32Array; shape: number[] }>>();
+const derivedCache = new WeakMap<WeightMap, Map<string, Float32Array>>();
 
-function sharedDerived(weights: WeightMap, key: string, make: () => { data: Float32Array; shape: number[] }): { data: Float32Array; shape: number[] } {
+function sharedDerived(weights: WeightMap, key: string, make: () => Float32Array): Float32Array {
   let m = derivedCache.get(weights);
   if (!m) derivedCache.set(weights, (m = new Map()));
   let v = m.get(key);
@@ -26,10 +27,10 @@ function sharedDerived(weights: WeightMap, key: string, make: () => { data: Floa
   return v;
 }
 
-/** Tensors already written to an external store, per store and weight map: where, and their shape. */
-const placed = new WeakMap<ExternalStore, WeakMap<WeightMap, Map<string, { offset: number; length: number; shape: number[] }>>>();
+/** Tensors already written to an external store, per store and weight map: where they are. */
+const placed = new WeakMap<ExternalStore, WeakMap<WeightMap, Map<string, { offset: number; length: number }>>>();
 
-function placedIn(store: ExternalStore, weights: WeightMap): Map<string, { offset: number; length: number; shape: number[] }> {
+function placedIn(store: ExternalStore, weights: WeightMap): Map<string, { offset: number; length: number }> {
   let byWeights = placed.get(store);
   if (!byWeights) placed.set(store, (byWeights = new WeakMap()));
   let m = byWeights.get(weights);
@@ -39,28 +40,37 @@ function placedIn(store: ExternalStore, weights: WeightMap): Map<string, { offse
 
 export class GraphWeights {
   private readonly cache = new Map<string, SymTensor>();
+  /** Lazy weights are read from their files on each access, so they are never cached in JS. */
+  private readonly lazy: boolean;
+
   /**
    * With a store, weights of EXTERNAL_MIN_BYTES or more go to its file once and every graph refers
-   * to them there; derived tensors (transposes, fused parts) are computed, written and dropped, so
-   * JS never holds them (the shared in-memory cache is for graphs without a store).
+   * to them there; derived tensors (transposes, fused parts) are computed, written and dropped.
+   * Without one, lazy weights become deferred constants: read only if the graph is serialised
+   * (a graph traced for its shapes reads nothing).
    */
-  constructor(readonly graph: Graph, readonly weights: WeightMap, readonly modelName: string, readonly store?: ExternalStore) {}
+  constructor(readonly graph: Graph, readonly weights: WeightMap, readonly modelName: string, readonly store?: ExternalStore) {
+    this.lazy = [...weights.values()].some(isLazy);
+  }
 
-  /** The constant for `key`: from the store when big enough and a store is given, else in memory. */
-  private constantFor(key: string, make: () => { data: Float32Array; shape: number[] }, cacheInJs: boolean): SymTensor {
-    if (this.store) {
+  /** The constant for `key` (a canonical name: tied aliases share one), made by `make` at most once per store. */
+  private constantFor(key: string, shape: number[], make: () => Float32Array, cacheInJs: boolean): SymTensor {
+    const values = cacheInJs && !this.lazy ? () => sharedDerived(this.weights, key, make) : make;
+    if (this.store && 4 * shape.reduce((a, b) => a * b, 1) >= EXTERNAL_MIN_BYTES) {
       const known = placedIn(this.store, this.weights);
       let at = known.get(key);
-      if (!at) {
-        const { data, shape } = cacheInJs ? sharedDerived(this.weights, key, make) : make();
-        if (data.byteLength < EXTERNAL_MIN_BYTES) return this.graph.constant(data, shape);
-        at = { ...this.store.place(data), shape };
-        known.set(key, at);
-      }
-      return this.graph.externalConstant('float32', at.shape, { store: this.store, offset: at.offset, length: at.length });
+      if (!at) known.set(key, (at = this.store.place(values())));
+      return this.graph.externalConstant('float32', shape, { store: this.store, ...at });
     }
-    const { data, shape } = cacheInJs ? sharedDerived(this.weights, key, make) : make();
-    return this.graph.constant(data, shape);
+    if (this.lazy) return this.graph.deferredConstant('float32', shape, values);
+    return this.graph.constant(values(), shape);
+  }
+
+  /** The first name under which `name`'s tensor is stored (tied aliases map to one tensor). */
+  private canonical(name: string): string {
+    const w = this.weights.get(name);
+    for (const [k, v] of this.weights) if (v === w) return k;
+    return name;
   }
 
   has(name: string): boolean {
@@ -80,7 +90,8 @@ export class GraphWeights {
   get(name: string, shape: number[]): SymTensor {
     let t = this.cache.get(name);
     if (!t) {
-      t = this.constantFor(name, () => ({ data: this.raw(name, shape).data, shape }), false);
+      const w = this.raw(name, shape);
+      t = this.constantFor(this.canonical(name), shape, () => w.data, false);
       this.cache.set(name, t);
     }
     return t;
@@ -91,20 +102,24 @@ export class GraphWeights {
    * pre-pack (PyTorch Linear stores [out, in]; x @ Wᵀ needs [in, out]).
    */
   transposed(name: string, shape: [number, number]): SymTensor {
-    return this.derived(`${name}ᵀ`, () => {
-      const [rows, cols] = shape;
-      const src = this.raw(name, shape).data;
+    const w = this.raw(name, shape);
+    const [rows, cols] = shape;
+    return this.derived(`${this.canonical(name)}ᵀ`, [cols, rows], () => {
+      const src = w.data;
       const out = new Float32Array(rows * cols);
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = src[r * cols + c];
-      return { data: out, shape: [cols, rows] };
+      return out;
     });
   }
 
-  /** A constant computed in JS from stored tensors (e.g. one part of a fused projection), cached by key. */
-  derived(key: string, make: () => { data: Float32Array; shape: number[] }): SymTensor {
+  /**
+   * A constant of `shape` computed in JS from stored tensors (e.g. one part of a fused
+   * projection), cached by key.
+   */
+  derived(key: string, shape: number[], make: () => Float32Array): SymTensor {
     let t = this.cache.get(key);
     if (!t) {
-      t = this.constantFor(key, make, !this.store);
+      t = this.constantFor(key, shape, make, !this.store);
       this.cache.set(key, t);
     }
     return t;

@@ -8,7 +8,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Arch } from './arch';
-import type { WeightMap } from './weights';
+import { LARGE_WEIGHTS_FROM, isLazy, type WeightMap } from './weights';
 import type { Tokenizer } from '../tokenizers/tokenizer';
 import { readLlama2c } from './llama2c';
 import { SentencePieceTokenizer } from '../tokenizers/sentencepiece';
@@ -103,15 +103,17 @@ function withDecoderPrefix(config: HfModelConfig, weights: WeightMap, dir: strin
   return { ...config, prefix, ...(headName ? { headName } : {}) };
 }
 
-async function loadHfFolder(dir: string, id: string, { onStage, announceFrom = ANNOUNCE_WEIGHTS_FROM }: LoadOptions): Promise<LoadedModel> {
+async function loadHfFolder(dir: string, id: string, { onStage, announceFrom = LARGE_WEIGHTS_FROM, lazyWeights }: LoadOptions): Promise<LoadedModel> {
   const parsed = await readHfConfig(dir);
   const weightFiles = (await readdir(dir)).filter((f) => f.endsWith('.safetensors'));
   const weightBytes = weightFiles.reduce((s, f) => s + statSync(join(dir, f)).size, 0);
   const announce = onStage && weightBytes >= announceFrom;
   const t0 = performance.now();
   if (announce) onStage(`reading ${(weightBytes / 2 ** 30).toFixed(2)} GiB of weights from ${weightFiles.length} file${weightFiles.length === 1 ? '' : 's'} in ${dir} …`);
-  const loaded = await loadSafetensorsFolder(dir, { include: (name) => !NOT_WEIGHTS.test(name) });
-  if (announce) onStage(`read in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const loaded = await loadSafetensorsFolder(dir, { include: (name) => !NOT_WEIGHTS.test(name), lazy: lazyWeights });
+  const lazy = [...loaded.weights.values()].some(isLazy);
+  // Large weights are read tensor by tensor while the graphs are built (models/weights.ts).
+  if (announce) onStage(lazy ? 'headers checked; the tensors are read while the graphs are built' : `read in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const weights = parsed.family === 'gpt2' ? canonicalGpt2Names(loaded.weights) : loaded.weights;
   const config = withDecoderPrefix(parsed, weights, dir);
   const tokenizer = await HfTokenizer.load(dir);
@@ -122,12 +124,11 @@ async function loadHfFolder(dir: string, id: string, { onStage, announceFrom = A
 export interface LoadOptions extends ResolveOptions {
   /** Told what a long load is doing ("reading 2.6 GiB of weights …", "read in 31.0 s"). */
   onStage?: (message: string) => void;
-  /** Announce loads of at least this many bytes of weights (default ANNOUNCE_WEIGHTS_FROM). */
+  /** Read the tensors when the graphs are built, keeping none (default: for weights of LARGE_WEIGHTS_FROM bytes or more as fp32). */
+  lazyWeights?: boolean;
+  /** Announce loads of at least this many bytes of weight files (default LARGE_WEIGHTS_FROM; smaller ones load in a blink). */
   announceFrom?: number;
 }
-
-/** Weights at least this large are announced through onStage (smaller ones load in a blink). */
-export const ANNOUNCE_WEIGHTS_FROM = 256 * 2 ** 20;
 
 export async function loadModel(ref: string = BUNDLED_MODEL, opts: LoadOptions = {}): Promise<LoadedModel> {
   if (ref === BUNDLED_MODEL) return loadLlama2c(join(bundledModelDir(), `${BUNDLED_MODEL}.bin`), ref);

@@ -25,12 +25,13 @@ export function activation(name: string, x: SymTensor): SymTensor {
 function fusedPart(W: GraphWeights, prefix: string, a: NeoxArch, part: number, bias: boolean): SymTensor {
   const H = a.numHeads, d = a.headDim, hid = a.hiddenSize;
   const name = `${prefix}attention.query_key_value.${bias ? 'bias' : 'weight'}`;
-  return W.derived(`${name}#${part}`, () => {
-    const src = W.raw(name, bias ? [3 * hid] : [3 * hid, hid]).data;
+  const w = W.raw(name, bias ? [3 * hid] : [3 * hid, hid]);
+  return W.derived(`${name}#${part}`, bias ? [H * d] : [hid, H * d], () => {
+    const src = w.data;
     if (bias) {
       const out = new Float32Array(H * d);
       for (let h = 0; h < H; h++) out.set(src.subarray(h * 3 * d + part * d, h * 3 * d + (part + 1) * d), h * d);
-      return { data: out, shape: [H * d] };
+      return out;
     }
     const out = new Float32Array(hid * H * d); // [hidden, H·d]
     for (let h = 0; h < H; h++) {
@@ -39,7 +40,7 @@ function fusedPart(W: GraphWeights, prefix: string, a: NeoxArch, part: number, b
         for (let i = 0; i < hid; i++) out[i * H * d + h * d + c] = src[row * hid + i];
       }
     }
-    return { data: out, shape: [hid, H * d] };
+    return out;
   });
 }
 

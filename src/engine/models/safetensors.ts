@@ -4,10 +4,11 @@
  * The whole header is validated before any tensor byte is read, so a truncated or hand-edited file
  * fails with a message naming the file and tensor instead of yielding garbage weights.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { totalmem } from 'node:os';
-import type { WeightMap, WeightTensor } from './weights';
+import { LARGE_WEIGHTS_FROM, lazyWeight, type WeightMap, type WeightTensor } from './weights';
 
 /** Bytes per element of every dtype the safetensors format defines (validation needs all of them). */
 const DTYPE_BYTES: Record<string, number> = {
@@ -156,27 +157,39 @@ export interface ReadOptions {
   include?: (name: string) => boolean;
   /** Refuse, before reading any tensor, weights whose fp32 form exceeds this many bytes (default: the machine's memory). */
   memoryLimit?: number;
+  /**
+   * Read tensors when they are used instead of now, and keep none (default: when the fp32 form is
+   * at least LARGE_WEIGHTS_FROM bytes). The graphs then hold the only copy.
+   */
+  lazy?: boolean;
 }
 
 const GiB = 2 ** 30;
 
 /**
- * The weights are widened to fp32 in memory: refuse a checkpoint that cannot fit before reading
- * gigabytes of it, saying how much it needs (measured: a dream peaks at about 4 × the fp32 bytes).
+ * What a dream on CPU needs, as a multiple of the fp32 weights: peak PSS (each physical page once)
+ * measured by `npm run bench:large-model` on a Pythia-1.4B layout (docs/performance.md).
  */
-function checkFits(headers: { path: string; header: SafetensorsHeader }[], opts: ReadOptions, where: string): void {
+export const DREAM_MEMORY_FACTOR = 1.5;
+
+/**
+ * The graphs compute in fp32: refuse a checkpoint whose dream cannot fit in memory before reading
+ * gigabytes of it, saying how much it needs.
+ */
+function checkFits(headers: { path: string; header: SafetensorsHeader }[], opts: ReadOptions, where: string): number {
   let elements = 0;
   for (const { header } of headers) {
     for (const e of header.entries.values()) if (!opts.include || opts.include(e.name)) elements += e.shape.reduce((a, b) => a * b, 1);
   }
   const fp32 = 4 * elements;
   const limit = opts.memoryLimit ?? totalmem();
-  if (fp32 > limit) {
+  if (DREAM_MEMORY_FACTOR * fp32 > limit) {
     const size = (b: number) => (b >= GiB ? `${(b / GiB).toFixed(1)} GiB` : `${(b / 2 ** 20).toFixed(1)} MiB`);
     const params = elements >= 1e9 ? `${(elements / 1e9).toFixed(2)} B` : `${(elements / 1e6).toFixed(1)} M`;
     throw new Error(`${where}: its ${params} parameters need ${size(fp32)} as fp32 weights ` +
-      `(a dream peaks at about ${size(4 * fp32)}), more than this machine's ${size(limit)} of memory`);
+      `(a dream peaks at about ${size(DREAM_MEMORY_FACTOR * fp32)}), more than this machine's ${size(limit)} of memory`);
   }
+  return fp32;
 }
 
 /** Largest single read (fs reads are limited to 2 GiB). */
@@ -189,6 +202,25 @@ async function readExactly(fd: import('node:fs/promises').FileHandle, into: Uint
     if (bytesRead === 0) throw new Error(`${path}: unexpected end of file at byte ${position + done}`);
     done += bytesRead;
   }
+}
+
+/**
+ * One tensor's bytes, read synchronously (graph building is synchronous) into a fresh, aligned
+ * buffer. The file was validated when the model loaded; a file changed since is reported, not trusted.
+ */
+function readRangeSync(path: string, position: number, length: number): Uint8Array {
+  const into = new Uint8Array(length);
+  const fd = openSync(path, 'r');
+  try {
+    for (let done = 0; done < length;) {
+      const n = readSync(fd, into, done, Math.min(READ_CHUNK, length - done), position + done);
+      if (n === 0) throw new Error(`${path}: the file is shorter than when the model was loaded (changed on disk?)`);
+      done += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return into;
 }
 
 /** Reads and validates only the header of a .safetensors file. */
@@ -229,10 +261,15 @@ export async function readSafetensorsFile(path: string, opts: ReadOptions = {}):
     const weights: WeightMap = new Map();
     for (const e of header.entries.values()) {
       if (!wanted(e.name)) continue;
+      const what = `${path}: tensor '${e.name}'`;
+      if (opts.lazy) {
+        weights.set(e.name, lazyWeight(e.shape, () => toFloat32(readRangeSync(path, header.dataStart + e.begin, e.end - e.begin), e.dtype, what)));
+        continue;
+      }
       // A fresh buffer per tensor: always aligned, so F32 needs no second copy.
       const bytes = new Uint8Array(e.end - e.begin);
       await readExactly(fd, bytes, header.dataStart + e.begin, path);
-      weights.set(e.name, { shape: e.shape, data: toFloat32(bytes, e.dtype, `${path}: tensor '${e.name}'`) });
+      weights.set(e.name, { shape: e.shape, data: toFloat32(bytes, e.dtype, what) });
     }
     return { weights, metadata: header.metadata };
   } finally {
@@ -287,8 +324,8 @@ export async function loadSafetensorsFolder(dir: string, opts: ReadOptions = {})
   const single = join(dir, SINGLE_FILE), index = join(dir, INDEX_FILE);
   let weights: WeightMap, metadata: Record<string, string>;
   if (await exists(single)) {
-    checkFits([{ path: single, header: await readSafetensorsHeader(single) }], opts, single);
-    ({ weights, metadata } = await readSafetensorsFile(single, opts));
+    const fp32 = checkFits([{ path: single, header: await readSafetensorsHeader(single) }], opts, single);
+    ({ weights, metadata } = await readSafetensorsFile(single, { ...opts, lazy: opts.lazy ?? fp32 >= LARGE_WEIGHTS_FROM }));
   } else if (await exists(index)) {
     ({ weights, metadata } = await loadShards(index, opts));
   } else {
@@ -307,7 +344,8 @@ async function loadShards(indexPath: string, opts: ReadOptions): Promise<{ weigh
     }
   }
   const headers = await Promise.all([...shards.keys()].map(async (file) => ({ path: file, header: await readSafetensorsHeader(join(dirname(indexPath), file)) })));
-  checkFits(headers, opts, indexPath);
+  const fp32 = checkFits(headers, opts, indexPath);
+  const lazy = opts.lazy ?? fp32 >= LARGE_WEIGHTS_FROM;
   for (const [file, tensors] of shards) {
     const shardPath = join(dirname(indexPath), file);
     const header = await readSafetensorsHeader(shardPath);
@@ -315,7 +353,7 @@ async function loadShards(indexPath: string, opts: ReadOptions): Promise<{ weigh
     for (const t of wanted) {
       if (!header.entries.has(t)) throw new Error(`${shardPath}: the index ${indexPath} says this shard holds tensor '${t}', but it does not`);
     }
-    const shard = await readSafetensorsFile(shardPath, { include: (name) => wanted.has(name) });
+    const shard = await readSafetensorsFile(shardPath, { include: (name) => wanted.has(name), lazy });
     for (const [name, w] of shard.weights) weights.set(name, w);
     Object.assign(metadata, shard.metadata);
   }

@@ -4,7 +4,7 @@ import { GraphShapeError, broadcast, fmt, normAxis } from '../shape';
 import { isFloat } from '../dtype';
 import { mul, sub, exp, assertFloat } from './elementwise';
 import { reduceSum, unbroadcast } from './reduce';
-import { mT, unsqueeze, squeeze } from './shape-ops';
+import { mT, unsqueeze, squeeze, reshape } from './shape-ops';
 
 /** numpy.matmul semantics, including 1-D operands and broadcast batch dims. */
 export function matmul(a: SymTensor, b: SymTensor): SymTensor {
@@ -23,8 +23,29 @@ export function matmul(a: SymTensor, b: SymTensor): SymTensor {
   const batch = broadcast('MatMul', a.shape.slice(0, -2), b.shape.slice(0, -2));
   return a.graph.emit1('MatMul', [a, b], {}, { dtype: a.dtype, shape: [...batch, m, n] },
     isFloat(a.dtype) ? ([gy]) => gy
-      ? [unbroadcast(matmul(gy, mT(b)), a.shape), unbroadcast(matmul(mT(a), gy), b.shape)]
+      ? [unbroadcast(b.rank === 2 ? matmulTransB(gy, b) : matmul(gy, mT(b)), a.shape), unbroadcast(matmul(mT(a), gy), b.shape)]
       : [null, null] : undefined);
+}
+
+/**
+ * a @ bᵀ for a 2-D b, as Gemm(transB = 1) over a flattened to 2-D: no transposed copy of b is
+ * made. (Transpose(b) on a constant weight would be folded by ONNX Runtime into a second,
+ * resident copy of it — for a backward pass, one of every weight matrix.)
+ */
+export function matmulTransB(a: SymTensor, b: SymTensor): SymTensor {
+  if (b.rank !== 2 || a.rank < 2) throw new GraphShapeError('Gemm', `a @ bᵀ needs a of rank ≥ 2 and a 2-D b: ${fmt(a.shape)} × ${fmt(b.shape)}ᵀ`);
+  if (a.dtype !== b.dtype) throw new GraphShapeError('Gemm', `dtypes differ: ${a} vs ${b}`);
+  const k = a.shape[a.rank - 1];
+  if (k !== b.shape[1]) throw new GraphShapeError('Gemm', `inner dimensions differ: ${fmt(a.shape)} × ${fmt(b.shape)}ᵀ (${k} vs ${b.shape[1]})`);
+  const lead = a.shape.slice(0, -1);
+  // Flattening and restoring the leading axes needs at most one symbolic one (Reshape infers one -1).
+  if (lead.filter((d) => typeof d === 'string').length > 1) return matmul(a, mT(b));
+  const symbolic = lead.find((d) => typeof d === 'string');
+  const rows = symbolic === undefined ? lead.reduce<number>((p, d) => p * (d as number), 1) : lead.join('·');
+  const a2 = a.rank === 2 ? a : reshape(a, [rows, k]);
+  const y2 = a.graph.emit1('Gemm', [a2, b], { transB: attr.int(1) }, { dtype: a.dtype, shape: [a2.shape[0], b.shape[0]] },
+    isFloat(a.dtype) ? ([gy]) => (gy ? [matmul(gy, b), matmul(mT(gy), a2)] : [null, null]) : undefined);
+  return a.rank === 2 ? y2 : reshape(y2, [...lead, b.shape[0]]);
 }
 
 export function softmax(x: SymTensor, axis = -1): SymTensor {
