@@ -11,32 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { loadModel } from '../src/engine/models/load';
+import { halfBits } from '../src/engine/graph/dtype';
 import { dream, neuronFeature } from '../src/engine/dream/dream';
 
 const GiB = 2 ** 30;
-
-/** float32 → IEEE half bits (round to nearest even; the values here are small and finite). */
-const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
-function halfBits(v: number): number {
-  f32[0] = v;
-  const x = u32[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = ((x >>> 23) & 0xff) - 127 + 15;
-  let mant = x & 0x7fffff;
-  if (exp <= 0) {
-    if (exp < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - exp;
-    const half = 1 << (shift - 1);
-    let r = mant >>> shift;
-    if ((mant & (2 * half - 1)) > half || ((mant & (2 * half - 1)) === half && (r & 1))) r++;
-    return sign | r;
-  }
-  let r = (exp << 10) | (mant >>> 13);
-  const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (r & 1))) r++;
-  return sign | r;
-}
 
 /** Writes a safetensors file tensor by tensor, generating values on the fly (never the whole file in memory). */
 export function writeRandomFp16(path: string, tensors: [string, number[]][], seed: number): number {

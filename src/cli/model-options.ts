@@ -1,7 +1,7 @@
 /** Options every model-using command shares, and loading with download progress on stderr. */
 import { Command, Option } from 'commander';
 import { loadModel, LoadedModel, BUNDLED_MODEL } from '../engine/models/load';
-import type { SessionOptions, Provider } from '../engine/runtime/ort';
+import { PRECISIONS, type SessionOptions, type Provider, type Precision } from '../engine/runtime/ort';
 import { intArg } from './numbers';
 
 export interface ModelCliOptions {
@@ -10,6 +10,7 @@ export interface ModelCliOptions {
   cacheDir?: string;
   provider: Provider;
   threads: number;
+  dtype: Precision;
 }
 
 export function addModelOptions(cmd: Command): Command {
@@ -18,11 +19,12 @@ export function addModelOptions(cmd: Command): Command {
     .option('--allow-download', 'download a Hub model into the Hugging Face cache when it is missing')
     .option('--cache-dir <dir>', 'Hugging Face hub cache (default $HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub)')
     .addOption(new Option('--provider <name>', 'ONNX Runtime execution provider').choices(['cpu', 'cuda', 'webgpu']).default('cpu'))
-    .option('--threads <n>', 'CPU threads (0 = one per core)', intArg(0, 1024), 0);
+    .option('--threads <n>', 'CPU threads (0 = one per core)', intArg(0, 1024), 0)
+    .addOption(new Option('--dtype <type>', 'what the model computes in: auto = fp16 on CUDA, fp32 elsewhere (norms, softmax, logits and the feature stay fp32)').choices([...PRECISIONS]).default('auto'));
 }
 
 export function sessionOptions(o: ModelCliOptions): SessionOptions {
-  return { provider: o.provider, threads: o.threads };
+  return { provider: o.provider, threads: o.threads, dtype: o.dtype };
 }
 
 export async function loadModelForCli(o: ModelCliOptions): Promise<LoadedModel> {

@@ -12,7 +12,7 @@ export function modelOptions(s: ReverieSettings, cwd: string | undefined, ref?: 
 }
 
 export function engineOptions(s: ReverieSettings): EngineOptions {
-  return { provider: s.provider, threads: s.threads };
+  return { provider: s.provider, threads: s.threads, dtype: s.dtype };
 }
 
 /**

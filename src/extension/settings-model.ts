@@ -5,6 +5,7 @@
  */
 import { isAbsolute, join } from 'node:path';
 import { EpoConfig, resolveConfig, SAVED_RUN_CHECKPOINT_EVERY } from '../engine/epo/config';
+import { PRECISIONS, type Precision } from '../engine/runtime/precision';
 import type { Provider } from '../engine/runtime/ort';
 import { BUNDLED_MODEL } from '../engine/models/load';
 
@@ -21,6 +22,7 @@ export const DEFAULT_FRONTIER_FOLDER = 'dreams';
 export interface ReverieSettings {
   provider: Provider;
   threads: number;
+  dtype: Precision;
   /** Hugging Face hub cache; undefined: the standard one. */
   modelCacheDir?: string;
   allowDownloads: boolean;
@@ -83,6 +85,7 @@ export function readSettings(readLayers: SettingReader, opts: { trusted: boolean
   const read = (key: string): Effective => effective(readLayers(key), (RESTRICTED_SETTINGS as readonly string[]).includes(key), opts.trusted);
   const provider = read('executionProvider').value;
   const threads = read('threads').value;
+  const dtype = read('dtype').value;
   const epo: Partial<EpoConfig> = {};
   for (const key of EPO_SETTING_KEYS) {
     const s = read(`epo.${key}`);
@@ -98,6 +101,7 @@ export function readSettings(readLayers: SettingReader, opts: { trusted: boolean
   const settings: ReverieSettings = {
     provider: provider === 'cuda' || provider === 'webgpu' ? provider : 'cpu',
     threads: typeof threads === 'number' && Number.isInteger(threads) && threads >= 0 ? threads : 0,
+    dtype: (PRECISIONS as readonly unknown[]).includes(dtype) ? (dtype as Precision) : 'auto',
     modelCacheDir: str(read('modelCacheDir').value, '') || undefined,
     allowDownloads: read('allowDownloads').value === true,
     defaultModel: str(read('defaultModel').value, BUNDLED_MODEL),

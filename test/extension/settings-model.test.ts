@@ -11,13 +11,14 @@ const reader = (values: Record<string, unknown>, explicit: string[]) => (key: st
 
 test('EPO settings the user did not set are left to the feature and the engine', () => {
   const { settings, problems } = readSettings(reader(
-    { 'epo.seqLen': 12, 'epo.iterations': 40, 'epo.population': 8, executionProvider: 'cuda', threads: 2 },
+    { 'epo.seqLen': 12, 'epo.iterations': 40, 'epo.population': 8, executionProvider: 'cuda', threads: 2, dtype: 'fp16' },
     ['epo.iterations'],
   ));
   assert.deepEqual(settings.epo, { iterations: 40, checkpointEvery: DEFAULT_CHECKPOINT_EVERY });
   assert.deepEqual(problems, []);
   assert.equal(settings.provider, 'cuda');
   assert.equal(settings.threads, 2);
+  assert.equal(settings.dtype, 'fp16');
   assert.equal(settings.defaultModel, 'stories260K');
   assert.equal(settings.frontierFolder, 'dreams');
   assert.equal(settings.codeLensEnabled, true);
@@ -26,7 +27,7 @@ test('EPO settings the user did not set are left to the feature and the engine',
 
 test('invalid settings are named and fall back to defaults', () => {
   const { settings, problems } = readSettings(reader(
-    { 'epo.population': 0, 'epo.lambdaMin': -1, 'epo.checkpointEvery': 0, executionProvider: 'tpu', threads: -3, modelCacheDir: '  /cache ', 'codeLens.enabled': false },
+    { 'epo.population': 0, 'epo.lambdaMin': -1, 'epo.checkpointEvery': 0, executionProvider: 'tpu', threads: -3, dtype: 'fp8', modelCacheDir: '  /cache ', 'codeLens.enabled': false },
     ['epo.population', 'epo.lambdaMin', 'epo.checkpointEvery'],
   ));
   assert.deepEqual(settings.epo, { checkpointEvery: 0 });
@@ -36,6 +37,7 @@ test('invalid settings are named and fall back to defaults', () => {
   ]);
   assert.equal(settings.provider, 'cpu');
   assert.equal(settings.threads, 0);
+  assert.equal(settings.dtype, 'auto');
   assert.equal(settings.modelCacheDir, '/cache');
   assert.equal(settings.codeLensEnabled, false);
 });

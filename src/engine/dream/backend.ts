@@ -5,7 +5,7 @@
 import type { EpoBackend } from '../epo/backend';
 import type { Tokenizer } from '../tokenizers/tokenizer';
 import { writeFileSync } from 'node:fs';
-import { EngineSession, SessionOptions, TensorData } from '../runtime/ort';
+import { EngineSession, SessionOptions, TensorData, graphDtype } from '../runtime/ort';
 import { ExternalStore } from '../graph/external-store';
 import { LARGE_WEIGHTS_FROM, weightBytes } from '../models/weights';
 import { buildScoreGraph, buildTopKGraph, buildSaliencyGraph, DreamGraphSpec } from './graphs';
@@ -43,11 +43,12 @@ export class OrtDreamBackend implements EpoBackend {
     opts: { external?: boolean } = {},
   ) {
     this.vocabRows = spec.model.arch.vocabSize;
+    const dtype = spec.dtype ?? graphDtype(sessionOptions.dtype, sessionOptions.provider);
     const bytes = weightBytes(spec.model.weights);
     // Inline protobufs copy the weights into every graph and every session; above this size the
     // weights go to one file that each session maps (and past 2 GiB there is no other way).
     if (opts.external ?? bytes >= LARGE_WEIGHTS_FROM) this.store = new ExternalStore();
-    this.spec = { ...spec, store: this.store };
+    this.spec = { ...spec, store: this.store, dtype };
   }
 
   private async session(name: string, build: () => Uint8Array): Promise<EngineSession> {

@@ -7,13 +7,13 @@
  */
 import {
   Graph, SymTensor, grad, add, mul, neg, where, slice, padAxis, unsqueeze, reshape, matmulTransB,
-  logSoftmax, gatherElements, reduceMean, reduceSum, topk, toOnnx, GraphShapeError,
+  logSoftmax, gatherElements, reduceMean, reduceSum, topk, toOnnx, GraphShapeError, cast,
 } from '../graph';
 import type { Arch } from '../models/arch';
 import type { ExternalStore } from '../graph/external-store';
 import type { WeightMap } from '../models/weights';
 import { buildForward, embeddingName } from '../models/forward';
-import { GraphWeights } from '../models/graph-weights';
+import { GraphWeights, type WeightDType } from '../models/graph-weights';
 import type { FeatureFn, FeatureView } from '../features/feature';
 
 export interface DreamModel {
@@ -31,6 +31,12 @@ export interface DreamGraphSpec {
   bosId?: number;
   /** Where large weights go as ONNX external data (shared by all of a dream's graphs); absent: inline. */
   store?: ExternalStore;
+  /**
+   * What the model computes in (default float32). In float16 the norms, attention softmax, logits,
+   * log-softmax, cross-entropy, the feature and the gradient's last products run in float32; the
+   * feature reads its hooks as float32.
+   */
+  dtype?: WeightDType;
 }
 
 interface Traced {
@@ -51,13 +57,14 @@ function trace(spec: DreamGraphSpec, name: string, withEmbedsInput = false): Tra
   const offset = spec.bosId === undefined ? 0 : 1;
   const T = n + offset;
   const g = new Graph(name);
-  const W = new GraphWeights(g, model.weights, model.name, spec.store);
+  const dtype = spec.dtype ?? 'float32';
+  const W = new GraphWeights(g, model.weights, model.name, spec.store, dtype);
   const ids = g.input('ids', 'int64', ['B', T]);
   // With an 'embeds' input the labels still come from `ids` (gradient checks perturb embeddings only).
   const embeds = withEmbedsInput ? g.input('embeds', 'float32', ['B', T, model.arch.hiddenSize]) : undefined;
-  const fwd = buildForward(g, model.arch, W, ids, model.name, embeds);
-  const view: FeatureView = { hook: (h) => fwd.hooks.get(h), n, offset, forward: fwd };
-  const feature = spec.feature(view);
+  const fwd = buildForward(g, model.arch, W, ids, model.name, embeds && cast(embeds, dtype));
+  const view: FeatureView = { hook: (h) => cast(fwd.hooks.get(h), 'float32'), n, offset, forward: fwd };
+  const feature = cast(spec.feature(view), 'float32');
   if (feature.rank !== 1 || feature.shape[0] !== 'B') {
     throw new GraphShapeError('feature', `must give one scalar per prompt (shape [B]), got [${feature.shape}]`);
   }
@@ -91,7 +98,7 @@ function oneHotGradient(t: Traced, spec: DreamGraphSpec): SymTensor {
   const [gEmbed] = grad(loss, [t.embed]);
   const gPrompt = slice(gEmbed, 1, t.offset, t.offset + n); // [B, n, d]
   // Against the embedding as stored ([V, d]): a transposed copy would be one more vocabulary-sized matrix.
-  const viaEmbedding = matmulTransB(gPrompt, t.W.get(embeddingName(model.arch), [V, model.arch.hiddenSize]));
+  const viaEmbedding = cast(matmulTransB(gPrompt, t.W.get(embeddingName(model.arch), [V, model.arch.hiddenSize])), 'float32');
   const labelTerm = mul(padAxis(t.logprobs, 1, 1, 0), mul(reshape(lambda, ['B', 1, 1]), -1 / (n - 1)));
   return add(viaEmbedding, labelTerm);
 }
@@ -130,7 +137,7 @@ export function buildLossGraph(spec: DreamGraphSpec): Uint8Array {
 export function buildSaliencyGraph(spec: DreamGraphSpec): Uint8Array {
   const t = trace(spec, 'saliency');
   const [gEmbed] = grad(reduceSum(t.feature, [0], false), [t.embed]);
-  const sal = reduceSum(mul(gEmbed, t.embed), [2], false); // [B, T]
+  const sal = reduceSum(mul(cast(gEmbed, 'float32'), cast(t.embed, 'float32')), [2], false); // [B, T]
   t.g.output('saliency', slice(sal, 1, t.offset, t.offset + spec.n));
   t.g.output('feature', t.feature);
   return toOnnx(t.g, spec.store);

@@ -23,8 +23,44 @@ export function typedArrayOf(dtype: DType, values: ArrayLike<number> | number[])
     case 'int32': return Int32Array.from(values);
     case 'int64': return BigInt64Array.from(Array.from(values, (v) => BigInt(Math.trunc(v))));
     case 'bool': return Uint8Array.from(values, (v) => (v ? 1 : 0));
-    case 'float16': throw new Error('float16 constants must be given as raw Uint16Array data');
+    case 'float16': return toHalf(values);
   }
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** IEEE binary16 bits of one number, rounded to nearest even (overflow → ±∞, NaN kept). */
+export function halfBits(v: number): number {
+  f32[0] = v; // through binary32 first; a double rounding on exact ties only
+  const x = u32[0];
+  const sign = (x >>> 16) & 0x8000;
+  const e = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (e === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const exp = e - 127 + 15;
+  if (exp >= 0x1f) return sign | 0x7c00;
+  if (exp <= 0) {
+    if (exp < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - exp;
+    const half = 1 << (shift - 1);
+    const rest = mant & (2 * half - 1);
+    let r = mant >>> shift;
+    if (rest > half || (rest === half && (r & 1))) r++;
+    return sign | r;
+  }
+  let r = (exp << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && (r & 1))) r++; // a carry into the exponent is right, up to ∞
+  return sign | r;
+}
+
+/** Numbers as IEEE binary16 bit patterns (ONNX float16 raw data). */
+export function toHalf(values: ArrayLike<number>): Uint16Array {
+  const out = new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = halfBits(values[i]);
+  return out;
 }
 
 export function dtypeOfArray(a: TypedArray): DType {

@@ -111,7 +111,7 @@ export function buildDecoder(ctx: BuildContext & { arch: DecoderArch }): Forward
   }
   const final = norm(x, `${pre}norm.weight`, 'ln_final.hook_normalized');
   const head = a.tiedEmbeddings ? `${pre}embed_tokens.weight` : (a.headName ?? 'lm_head.weight');
-  let logits = matmul(final, W.transposed(head, [a.vocabSize, d]));
+  let logits = W.logits(final, head, [a.vocabSize, d]);
   if (a.finalSoftcap !== undefined) logits = mul(tanh(mul(logits, 1 / a.finalSoftcap)), a.finalSoftcap);
   hooks.set('logits', logits);
   return { hooks, embed, logits };

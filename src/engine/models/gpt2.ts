@@ -59,7 +59,7 @@ export function buildGpt2(ctx: BuildContext & { arch: Gpt2Arch }): ForwardResult
   const normalized = layerNormalize(x, eps);
   hooks.set('ln_final.hook_normalized', normalized);
   const final = add(mul(normalized, W.get('transformer.ln_f.weight', [d])), W.get('transformer.ln_f.bias', [d]));
-  const logits = matmul(final, W.transposed('transformer.wte.weight', [a.vocabSize, d]));
+  const logits = W.logits(final, 'transformer.wte.weight', [a.vocabSize, d]);
   hooks.set('logits', logits);
   return { hooks, embed, logits };
 }

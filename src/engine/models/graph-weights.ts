@@ -2,7 +2,11 @@
  * Weights as graph constants: one initializer per tensor per graph (shared by every use), with
  * shape checks that name the missing or mis-shaped tensor.
  */
-import { Graph, SymTensor, EXTERNAL_MIN_BYTES, ExternalStore } from '../graph';
+import { Graph, SymTensor, EXTERNAL_MIN_BYTES, ExternalStore, cast, matmulTransB } from '../graph';
+import { BYTES_PER_ELEMENT, toHalf } from '../graph/dtype';
+
+/** The float types a model's graph can compute in. */
+export type WeightDType = 'float32' | 'float16';
 import { isLazy, type WeightMap, type WeightTensor } from './weights';
 
 export class MissingWeightError extends Error {
@@ -49,20 +53,26 @@ export class GraphWeights {
    * Without one, lazy weights become deferred constants: read only if the graph is serialised
    * (a graph traced for its shapes reads nothing).
    */
-  constructor(readonly graph: Graph, readonly weights: WeightMap, readonly modelName: string, readonly store?: ExternalStore) {
+  constructor(
+    readonly graph: Graph, readonly weights: WeightMap, readonly modelName: string, readonly store?: ExternalStore,
+    /** The dtype the graph computes in: weights are rounded to it (fp16 from any stored dtype). */
+    readonly dtype: WeightDType = 'float32',
+  ) {
     this.lazy = [...weights.values()].some(isLazy);
   }
 
   /** The constant for `key` (a canonical name: tied aliases share one), made by `make` at most once per store. */
   private constantFor(key: string, shape: number[], make: () => Float32Array, cacheInJs: boolean): SymTensor {
-    const values = cacheInJs && !this.lazy ? () => sharedDerived(this.weights, key, make) : make;
-    if (this.store && 4 * shape.reduce((a, b) => a * b, 1) >= EXTERNAL_MIN_BYTES) {
+    const fp32 = cacheInJs && !this.lazy ? () => sharedDerived(this.weights, key, make) : make;
+    const values: () => Float32Array | Uint16Array = this.dtype === 'float16' ? () => toHalf(fp32()) : fp32;
+    if (this.store && BYTES_PER_ELEMENT[this.dtype] * shape.reduce((a, b) => a * b, 1) >= EXTERNAL_MIN_BYTES) {
       const known = placedIn(this.store, this.weights);
-      let at = known.get(key);
-      if (!at) known.set(key, (at = this.store.place(values())));
-      return this.graph.externalConstant('float32', shape, { store: this.store, ...at });
+      const placedKey = `${this.dtype}:${key}`;
+      let at = known.get(placedKey);
+      if (!at) known.set(placedKey, (at = this.store.place(values())));
+      return this.graph.externalConstant(this.dtype, shape, { store: this.store, ...at });
     }
-    if (this.lazy) return this.graph.deferredConstant('float32', shape, values);
+    if (this.lazy) return this.graph.deferredConstant(this.dtype, shape, values);
     return this.graph.constant(values(), shape);
   }
 
@@ -71,6 +81,14 @@ export class GraphWeights {
     const w = this.weights.get(name);
     for (const [k, v] of this.weights) if (v === w) return k;
     return name;
+  }
+
+  /**
+   * x @ Wᵀ for the unembedding W ([vocab, d], as stored: a tied embedding is not copied or
+   * transposed), in float32 whatever the graph's dtype (the log-softmax and soft-cap need it).
+   */
+  logits(x: SymTensor, name: string, shape: [number, number]): SymTensor {
+    return cast(matmulTransB(x, this.get(name, shape)), 'float32');
   }
 
   has(name: string): boolean {

@@ -1,8 +1,9 @@
 /** Scoring and generation on a loaded model: what `reverie score` and `reverie generate` print. */
-import { Graph, toOnnx, logSoftmax, slice, reshape } from '../graph';
+import { Graph, toOnnx, logSoftmax, slice, reshape, cast } from '../graph';
 import { buildForward } from './forward';
+import { GraphWeights } from './graph-weights';
 import type { LoadedModel } from './load';
-import { EngineSession, SessionOptions, TensorData } from '../runtime/ort';
+import { EngineSession, SessionOptions, TensorData, graphDtype } from '../runtime/ort';
 
 export interface ScoreResult {
   ids: number[];
@@ -16,6 +17,11 @@ export interface ScoreResult {
   /** The execution provider that ran, and why it is not the one asked for (a fallback to CPU). */
   provider: string;
   warning?: string;
+}
+
+/** The model's weights in the dtype the options ask for (`--dtype`). */
+function weightsFor(g: Graph, model: LoadedModel, options: SessionOptions): GraphWeights {
+  return new GraphWeights(g, model.weights, model.name, undefined, graphDtype(options.dtype, options.provider));
 }
 
 function prefix(model: LoadedModel): number[] {
@@ -34,10 +40,10 @@ export async function scoreIds(model: LoadedModel, ids: number[], hooks: string[
   if (T > model.arch.maxPositions) throw new Error(`${T} tokens exceed the model's context of ${model.arch.maxPositions}`);
   const g = new Graph('score');
   const input = g.input('ids', 'int64', [1, T]);
-  const fwd = buildForward(g, model.arch, model.weights, input, model.name);
+  const fwd = buildForward(g, model.arch, weightsFor(g, model, options), input, model.name);
   g.output('logprobs', logSoftmax(fwd.logits, -1));
   for (const h of hooks) {
-    const v = fwd.hooks.get(h);
+    const v = cast(fwd.hooks.get(h), 'float32');
     const sliced = v.shape[1] === T && pre.length ? slice(v, 1, pre.length, T) : v;
     g.output(`hook:${h}`, reshape(sliced, sliced.shape.slice(1)));
   }
@@ -80,7 +86,7 @@ export async function generate(model: LoadedModel, ids: number[], opts: Generate
   const T = Math.min(pre.length + ids.length + opts.tokens, model.arch.maxPositions);
   const g = new Graph('generate');
   const input = g.input('ids', 'int64', [1, T]);
-  const fwd = buildForward(g, model.arch, model.weights, input, model.name);
+  const fwd = buildForward(g, model.arch, weightsFor(g, model, options), input, model.name);
   g.output('logits', fwd.logits);
   const session = await EngineSession.create(toOnnx(g), options);
   const seq = [...pre, ...ids];

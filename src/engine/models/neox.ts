@@ -86,7 +86,7 @@ export function buildNeox(ctx: BuildContext & { arch: NeoxArch }): ForwardResult
   hooks.set('ln_final.hook_normalized', normalized);
   const final = add(mul(normalized, W.get('gpt_neox.final_layer_norm.weight', [d])), W.get('gpt_neox.final_layer_norm.bias', [d]));
   const head = a.tiedEmbeddings ? 'gpt_neox.embed_in.weight' : 'embed_out.weight';
-  const logits = matmul(final, W.transposed(head, [a.vocabSize, d]));
+  const logits = W.logits(final, head, [a.vocabSize, d]);
   hooks.set('logits', logits);
   return { hooks, embed, logits };
 }

@@ -14,12 +14,16 @@ process.env.ORT_DISABLE_TELEMETRY = '1';
 
 export type Provider = 'cpu' | 'cuda' | 'webgpu';
 export type OptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
+export { PRECISIONS, graphDtype, type Precision } from './precision';
+import type { Precision } from './precision';
 
 export interface SessionOptions {
   /** Execution provider; missing providers fall back to CPU with a warning. Default 'cpu'. */
   provider?: Provider;
   /** Intra-op threads for the CPU provider; 0 or absent = one per core. */
   threads?: number;
+  /** What graphs built for these sessions compute in (graphDtype); default auto. */
+  dtype?: Precision;
   /** ORT graph optimisation; default 'all', or 'basic' for models that compute in float64 (see model-info.ts). */
   optimization?: OptimizationLevel;
   /**

@@ -6,7 +6,7 @@
 import type { LoadedModel } from '../models/load';
 import type { FeatureFn } from '../features/feature';
 import { buildScoreGraph } from '../dream/graphs';
-import { EngineSession, SessionOptions } from '../runtime/ort';
+import { EngineSession, SessionOptions, graphDtype } from '../runtime/ort';
 
 export interface WindowScores {
   feature: ArrayLike<number>;
@@ -23,7 +23,8 @@ export class WindowScorer {
   static async create(model: LoadedModel, feature: FeatureFn, n: number, options: SessionOptions = {}): Promise<WindowScorer> {
     const t = model.tokenizer;
     const bosId = t.addsBos ? t.bosId : undefined;
-    const bytes = buildScoreGraph({ model: { name: model.name, arch: model.arch, weights: model.weights }, feature, n, bosId });
+    const dtype = graphDtype(options.dtype, options.provider);
+    const bytes = buildScoreGraph({ model: { name: model.name, arch: model.arch, weights: model.weights }, feature, n, bosId, dtype });
     return new WindowScorer(await EngineSession.create(bytes, options), n, bosId);
   }
 

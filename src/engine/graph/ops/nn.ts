@@ -4,7 +4,8 @@
  */
 import { SymTensor } from '../graph';
 import { GraphShapeError, fmt, sameShape } from '../shape';
-import { add, sub, mul, div, sqrt, erf, tanh, sigmoid, pow, where } from './elementwise';
+import { add, sub, mul, div, sqrt, erf, tanh, sigmoid, pow, where, cast } from './elementwise';
+import { typedArrayOf } from '../dtype';
 import { reduceMean } from './reduce';
 import { matmul, softmax } from './linalg';
 import { reshape, transpose, mT } from './shape-ops';
@@ -24,16 +25,26 @@ export function silu(x: SymTensor): SymTensor {
   return mul(x, sigmoid(x));
 }
 
-/** RMSNorm over the last axis: x / sqrt(mean(x²) + eps) · weight. */
+/**
+ * `f` of x computed in float32 when x is float16 (and the result cast back): the accumulations
+ * of norms and softmaxes lose too much in half precision (Hugging Face upcasts them too).
+ */
+export function inFloat32(x: SymTensor, f: (x32: SymTensor) => SymTensor): SymTensor {
+  return x.dtype === 'float16' ? cast(f(cast(x, 'float32')), 'float16') : f(x);
+}
+
+/** RMSNorm over the last axis: x / sqrt(mean(x²) + eps) · weight (the statistics in float32). */
 export function rmsNorm(x: SymTensor, weight: SymTensor | null, eps: number): SymTensor {
-  const normed = div(x, sqrt(add(reduceMean(mul(x, x), [-1], true), eps)));
+  const normed = inFloat32(x, (x) => div(x, sqrt(add(reduceMean(mul(x, x), [-1], true), eps))));
   return weight ? mul(normed, weight) : normed;
 }
 
 /** The normalised value of LayerNorm (before scale and shift), TransformerLens' `hook_normalized`. */
 export function layerNormalize(x: SymTensor, eps: number): SymTensor {
-  const centred = sub(x, reduceMean(x, [-1], true));
-  return div(centred, sqrt(add(reduceMean(mul(centred, centred), [-1], true), eps)));
+  return inFloat32(x, (x) => {
+    const centred = sub(x, reduceMean(x, [-1], true));
+    return div(centred, sqrt(add(reduceMean(mul(centred, centred), [-1], true), eps)));
+  });
 }
 
 export function layerNorm(x: SymTensor, weight: SymTensor | null, bias: SymTensor | null, eps: number): SymTensor {
@@ -104,15 +115,15 @@ export function causalAttention(q: SymTensor, k: SymTensor, v: SymTensor, opts: 
   const qg = reshape(q, [b, KV, group, n, d]);
   const kg = reshape(k, [b, KV, 1, n, d]);
   const vg = reshape(v, [b, KV, 1, n, d]);
-  let scores = mul(matmul(qg, mT(kg)), opts.scale ?? 1 / Math.sqrt(d));
+  // Scores, soft-cap, mask and softmax in float32 when the model runs in float16.
+  let scores = mul(cast(matmul(qg, mT(kg)), q.dtype === 'float16' ? 'float32' : q.dtype), opts.scale ?? 1 / Math.sqrt(d));
   if (opts.softcap !== undefined) scores = mul(tanh(mul(scores, 1 / opts.softcap)), opts.softcap);
   const window = opts.window ?? Infinity;
   if (!(window >= 1)) throw new GraphShapeError('attention', `sliding window must be ≥ 1, got ${window}`);
   const allowed = new Uint8Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) if (i - j < window) allowed[i * n + j] = 1;
   const mask = g.constant(allowed, [n, n]);
-  const neg = q.dtype === 'float16' ? -6e4 : -1e9;
-  const pattern5 = softmax(where(booleanOf(mask), scores, neg), -1);
+  const pattern5 = cast(softmax(where(booleanOf(mask), scores, -1e9), -1), q.dtype);
   const z5 = matmul(pattern5, vg);
   return {
     pattern: reshape(pattern5, [b, H, n, n]),
@@ -164,7 +175,7 @@ export function rotary(x: SymTensor, opts: RotaryOptions): SymTensor {
     rot[i * d + j] = 1;
   }
   const g = x.graph;
-  const asType = (a: Float64Array) => (x.dtype === 'float64' ? a : Float32Array.from(a));
+  const asType = (a: Float64Array) => (x.dtype === 'float64' ? a : typedArrayOf(x.dtype, a));
   const C = g.constant(asType(cos), [n, d]);
   const S = g.constant(asType(sin), [n, d]);
   const R = g.constant(asType(rot), [d, d]);
