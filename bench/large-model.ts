@@ -1,10 +1,16 @@
 /**
- * A model over 2 GiB, end to end on CPU: a random-weight checkpoint in Pythia-1.4B's layout
- * (hidden 2048, 24 layers, vocab 50304, fp16 safetensors: 2.6 GiB) written into a temporary
- * Hugging Face cache, loaded through the Hub-cache path, and dreamed for 2 EPO iterations with a
- * small population (M = 2, r = 8). Prints load time, s/iteration and peak memory as a multiple of
- * the weights' compute bytes (fp32 = 2 × the fp16 file). REVERIE_BENCH_LAYERS=n shrinks the depth.
- * The checkpoint is deleted afterwards. Not a unit test: it needs ~20 GB of memory and minutes.
+ * A model over 2 GiB, end to end: a random-weight checkpoint in a real layout — Pythia-1.4B
+ * (hidden 2048, 24 layers, vocab 50304: 2.6 GiB in fp16) or Gemma-2-2B (hidden 2304, 26 layers,
+ * vocab 256000: 4.9 GiB) — written into a temporary Hugging Face cache, loaded through the
+ * Hub-cache path, and dreamed for a few EPO iterations. Prints load time, s/iteration, scoring
+ * throughput (TFLOP/s) and peak memory as a multiple of the weights' compute bytes. The checkpoint
+ * is deleted afterwards. Not a unit test: it needs up to ~20 GB of memory and minutes.
+ *
+ * Environment (defaults: the CPU run in docs/performance.md):
+ *   REVERIE_BENCH_LAYOUT   pythia-1.4b | gemma-2-2b          REVERIE_BENCH_LAYERS  depth (default: the real one)
+ *   REVERIE_BENCH_PROVIDER cpu | webgpu | cuda               REVERIE_BENCH_DTYPE   auto | fp32 | fp16
+ *   REVERIE_BENCH_M / _R / _N / _ITERATIONS / _BATCH         population, children per member, prompt length, iterations, batch
+ *   REVERIE_BENCH_TOKENIZER a folder with tokenizer.json (default ../shared/tokenizers/gpt-neox-20b)
  */
 import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +19,7 @@ import { Worker } from 'node:worker_threads';
 import { loadModel } from '../src/engine/models/load';
 import { halfBits } from '../src/engine/graph/dtype';
 import { dream, neuronFeature } from '../src/engine/dream/dream';
+import type { Precision, Provider } from '../src/engine/runtime/ort';
 
 const GiB = 2 ** 30;
 
@@ -110,32 +117,100 @@ function peakSampler(): { phase: (p: (typeof PHASES)[number]) => void; stop: () 
   };
 }
 
-export async function benchLargeModel(): Promise<void> {
-  const layers = Number(process.env.REVERIE_BENCH_LAYERS ?? 24);
+interface Layout {
+  title: string;
+  layers: number;
+  /** config.json for `layers` layers. */
+  config(layers: number): Record<string, unknown>;
+  tensors(layers: number): [string, number[]][];
+  /** Parameters one token's forward multiplies by (every matrix but the embedding lookup). */
+  matmulParams(layers: number): number;
+}
+
+const PYTHIA: Layout = (() => {
   const d = 2048, m = 8192, vocab = 50304;
+  return {
+    title: 'Pythia-1.4B', layers: 24,
+    config: (layers) => ({
+      architectures: ['GPTNeoXForCausalLM'], model_type: 'gpt_neox', hidden_size: d, intermediate_size: m, num_hidden_layers: layers,
+      num_attention_heads: 16, max_position_embeddings: 2048, rotary_pct: 0.25, rotary_emb_base: 10000, layer_norm_eps: 1e-5,
+      use_parallel_residual: true, hidden_act: 'gelu', tie_word_embeddings: false, vocab_size: vocab, torch_dtype: 'float16',
+    }),
+    tensors: (layers) => pythiaTensors(d, m, layers, vocab),
+    matmulParams: (layers) => layers * (4 * d * d + 2 * d * m) + vocab * d,
+  };
+})();
+
+const GEMMA2: Layout = (() => {
+  const d = 2304, m = 9216, vocab = 256000, heads = 8, kv = 4, hd = 256;
+  return {
+    title: 'Gemma-2-2B', layers: 26,
+    config: (layers) => ({
+      architectures: ['Gemma2ForCausalLM'], model_type: 'gemma2', hidden_size: d, intermediate_size: m, num_hidden_layers: layers,
+      num_attention_heads: heads, num_key_value_heads: kv, head_dim: hd, max_position_embeddings: 8192, rms_norm_eps: 1e-6,
+      rope_theta: 10000, hidden_activation: 'gelu_pytorch_tanh', query_pre_attn_scalar: 256, sliding_window: 4096,
+      final_logit_softcapping: 30, attn_logit_softcapping: 50, tie_word_embeddings: true, vocab_size: vocab, torch_dtype: 'float16',
+    }),
+    tensors: (layers) => {
+      const t: [string, number[]][] = [['model.embed_tokens.weight', [vocab, d]]];
+      for (let l = 0; l < layers; l++) {
+        const p = `model.layers.${l}.`;
+        t.push([`${p}input_layernorm.weight`, [d]], [`${p}post_attention_layernorm.weight`, [d]],
+          [`${p}pre_feedforward_layernorm.weight`, [d]], [`${p}post_feedforward_layernorm.weight`, [d]],
+          [`${p}self_attn.q_proj.weight`, [heads * hd, d]], [`${p}self_attn.k_proj.weight`, [kv * hd, d]],
+          [`${p}self_attn.v_proj.weight`, [kv * hd, d]], [`${p}self_attn.o_proj.weight`, [d, heads * hd]],
+          [`${p}mlp.gate_proj.weight`, [m, d]], [`${p}mlp.up_proj.weight`, [m, d]], [`${p}mlp.down_proj.weight`, [d, m]]);
+      }
+      t.push(['model.norm.weight', [d]]);
+      return t;
+    },
+    matmulParams: (layers) => layers * (d * (heads + 2 * kv) * hd + heads * hd * d + 3 * d * m) + vocab * d,
+  };
+})();
+
+const LAYOUTS: Record<string, Layout> = { 'pythia-1.4b': PYTHIA, 'gemma-2-2b': GEMMA2 };
+
+function envNumber(name: string, fallback: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}=${v}: expected a positive number`);
+  return n;
+}
+
+export async function benchLargeModel(): Promise<void> {
+  const layoutName = process.env.REVERIE_BENCH_LAYOUT ?? 'pythia-1.4b';
+  const layout = LAYOUTS[layoutName];
+  if (!layout) throw new Error(`REVERIE_BENCH_LAYOUT=${layoutName}: expected one of ${Object.keys(LAYOUTS).join(', ')}`);
+  const layers = envNumber('REVERIE_BENCH_LAYERS', layout.layers);
+  const provider = (process.env.REVERIE_BENCH_PROVIDER ?? 'cpu') as Provider;
+  const dtype = (process.env.REVERIE_BENCH_DTYPE ?? 'auto') as Precision;
+  const M = envNumber('REVERIE_BENCH_M', 2), r = envNumber('REVERIE_BENCH_R', 8), n = envNumber('REVERIE_BENCH_N', 12);
+  const iterationsWanted = envNumber('REVERIE_BENCH_ITERATIONS', 2), batchSize = envNumber('REVERIE_BENCH_BATCH', 16);
+  const tokenizerDir = process.env.REVERIE_BENCH_TOKENIZER ?? join(__dirname, '..', '..', 'shared', 'tokenizers', 'gpt-neox-20b');
   const cache = mkdtempSync(join(tmpdir(), 'reverie-bench-hub-'));
   try {
     const commit = 'b'.repeat(40);
-    const repo = join(cache, 'models--bench--pythia-1.4b-random');
+    const id = `bench/${layoutName}-random`;
+    const repo = join(cache, `models--${id.replace('/', '--')}`);
     const snap = join(repo, 'snapshots', commit);
     mkdirSync(snap, { recursive: true });
     mkdirSync(join(repo, 'refs'));
     writeFileSync(join(repo, 'refs', 'main'), commit);
-    writeFileSync(join(snap, 'config.json'), JSON.stringify({
-      architectures: ['GPTNeoXForCausalLM'], model_type: 'gpt_neox', hidden_size: d, intermediate_size: m, num_hidden_layers: layers,
-      num_attention_heads: 16, max_position_embeddings: 2048, rotary_pct: 0.25, rotary_emb_base: 10000, layer_norm_eps: 1e-5,
-      use_parallel_residual: true, hidden_act: 'gelu', tie_word_embeddings: false, vocab_size: vocab, torch_dtype: 'float16',
-    }));
-    for (const f of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) {
-      try { copyFileSync(join('/work/shared/tokenizers/gpt-neox-20b', f), join(snap, f)); } catch { /* optional files */ }
+    writeFileSync(join(snap, 'config.json'), JSON.stringify(layout.config(layers)));
+    // Any tokenizer no larger than the vocabulary serves: EPO proposes only ids the tokenizer has.
+    copyFileSync(join(tokenizerDir, 'tokenizer.json'), join(snap, 'tokenizer.json'));
+    for (const f of ['tokenizer_config.json', 'special_tokens_map.json']) {
+      try { copyFileSync(join(tokenizerDir, f), join(snap, f)); } catch { /* optional files */ }
     }
     let t0 = performance.now();
-    const fileBytes = writeRandomFp16(join(snap, 'model.safetensors'), pythiaTensors(d, m, layers, vocab), 7);
-    console.log(`Pythia-1.4B layout, ${layers} layers: wrote ${(fileBytes / GiB).toFixed(2)} GiB of fp16 weights in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const fileBytes = writeRandomFp16(join(snap, 'model.safetensors'), layout.tensors(layers), 7);
+    console.log(`${layout.title} layout, ${layers} layers: wrote ${(fileBytes / GiB).toFixed(2)} GiB of fp16 weights in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(`provider ${provider}, dtype ${dtype}; M = ${M}, r = ${r}, n = ${n}, batch ${batchSize}, ${iterationsWanted} iterations`);
     const compute = 2 * fileBytes;
     const sampler = peakSampler();
     t0 = performance.now();
-    const model = await loadModel('bench/pythia-1.4b-random', { cacheDir: cache, allowDownload: false });
+    const model = await loadModel(id, { cacheDir: cache, allowDownload: false });
     const loadS = (performance.now() - t0) / 1000;
     const afterLoad = memory();
     sampler.phase('graphs and sessions');
@@ -143,15 +218,22 @@ export async function benchLargeModel(): Promise<void> {
     const iterations: number[] = [];
     let last = performance.now(), buildS = 0;
     const out = await dream({
-      model, feature: neuronFeature(model, `${Math.floor(layers / 2)}.100`), session: { threads: 0 },
-      config: { iterations: 2, population: 2, childrenPerMember: 8, seqLen: 12, batchSize: 16 },
+      model, feature: neuronFeature(model, `${Math.floor(layers / 2)}.100`), session: { threads: 0, provider, dtype },
+      config: { iterations: iterationsWanted, population: M, childrenPerMember: r, seqLen: n, batchSize },
       onReady: ({ buildMs }) => { buildS = buildMs / 1000; last = performance.now(); sampler.phase('iterations'); },
       onIteration: () => { const now = performance.now(); iterations.push((now - last) / 1000); last = now; },
     });
     const end = memory();
     const peak = process.resourceUsage().maxRSS * 1024;
     const sampled = await sampler.stop();
-    console.log(`graphs and sessions ${buildS.toFixed(1)} s; iterations ${iterations.map((s) => s.toFixed(1)).join(', ')} s; ${out.result.stats.evaluations} prompts scored`);
+    for (const w of out.warnings) console.log(`warning: ${w}`);
+    console.log(`ran on ${out.warnings.length ? 'cpu (fallback)' : provider}`);
+    console.log(`graphs and sessions ${buildS.toFixed(1)} s; iterations ${iterations.map((s) => s.toFixed(2)).join(', ')} s; ${out.result.stats.evaluations} prompts scored`);
+    // Scoring: one forward of n (+ BOS) tokens per prompt, 2 FLOPs per multiply-add (attention's own products are < 1 % here).
+    const T = n + (model.tokenizer.addsBos ? 1 : 0);
+    const scoringS = out.result.timings.scoringMs / 1000;
+    const flops = 2 * layout.matmulParams(layers) * T * out.result.stats.evaluations;
+    console.log(`scoring ${scoringS.toFixed(2)} s for ${out.result.stats.evaluations} prompts: ${(flops / scoringS / 1e12).toFixed(3)} TFLOP/s; gradient ${(out.result.timings.gradientMs / 1000).toFixed(2)} s`);
     console.log(`memory: peak RSS ${(peak / GiB).toFixed(2)} GiB = ${(peak / compute).toFixed(2)} × the fp32 weights (${(compute / GiB).toFixed(2)} GiB); ` +
       `at the end RSS ${(end.rss / GiB).toFixed(2)} GiB, PSS ${(end.pss / GiB).toFixed(2)} GiB (mapped weights counted once), anonymous ${(end.anon / GiB).toFixed(2)} GiB`);
     const x = (b: number) => `${(b / GiB).toFixed(2)} GiB = ${(b / compute).toFixed(2)} ×`;

@@ -6,8 +6,9 @@ import { benchScan } from './scan';
 import { benchInitialPrompts, benchInitialStarts } from './initial-prompts';
 import { benchCheckpoint } from './checkpoint';
 import { benchLargeModel } from './large-model';
+import { benchGpuCheck } from './gpu-check';
 
-const benches: Record<string, () => Promise<void>> = { engine: benchEngine, models: benchModels, epo: benchEpo, 'epo-neurons': benchEpoNeurons, scan: benchScan, 'initial-prompts': benchInitialPrompts, 'initial-starts': benchInitialStarts, checkpoint: benchCheckpoint, 'large-model': benchLargeModel };
+const benches: Record<string, () => Promise<void>> = { engine: benchEngine, models: benchModels, epo: benchEpo, 'epo-neurons': benchEpoNeurons, scan: benchScan, 'initial-prompts': benchInitialPrompts, 'initial-starts': benchInitialStarts, checkpoint: benchCheckpoint, 'large-model': benchLargeModel, 'gpu-check': benchGpuCheck };
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2);

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Graph, add, cast, matmul, silu, toOnnx } from '../../src/engine/graph';
-import { EngineSession, cudaProviderLibrary } from '../../src/engine/runtime/ort';
+import { EngineSession, cudaProviderLibrary, ortReason } from '../../src/engine/runtime/ort';
 import { usesFloat64 } from '../../src/engine/runtime/model-info';
 import { WorkerSessionHost } from '../../src/engine/runtime/worker-host';
 
@@ -82,4 +82,11 @@ test('wrong feeds are reported by input name, dtype and shape', async () => {
   } finally {
     await s.release();
   }
+});
+
+test('a provider failure is reported by its reason, not ONNX Runtime\'s source location', () => {
+  const webgpu = new Error("/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 onnxruntime::webgpu::WebGpuContext::Initialize(const onnxruntime::webgpu::WebGpuContextConfig&)::<lambda()> adapter_result.status == wgpu::RequestAdapterStatus::Success was false. Failed to get a WebGPU adapter: No supported adapters\nstack");
+  assert.equal(ortReason(webgpu), 'Failed to get a WebGPU adapter: No supported adapters');
+  assert.equal(ortReason(new Error('/src/x.cc:12 plain message')), 'plain message');
+  assert.equal(ortReason('no location'), 'no location');
 });

@@ -15,6 +15,7 @@ export const EXTERNAL_ALIGNMENT = 64 * 1024;
 /** Smaller initializers (biases, masks, scalars) stay inline. */
 export const EXTERNAL_MIN_BYTES = 4096;
 export const EXTERNAL_FILE = 'weights.bin';
+const WRITE_CHUNK = 1 << 30;
 
 export class ExternalStore {
   private readonly fd: number;
@@ -39,7 +40,8 @@ export class ExternalStore {
       offset = Math.ceil(this.size / EXTERNAL_ALIGNMENT) * EXTERNAL_ALIGNMENT;
       const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       let written = 0;
-      while (written < bytes.length) written += writeSync(this.fd, bytes, written, bytes.length - written, offset + written);
+      // One write is limited to 2 GiB (a Gemma-2-2B embedding is 2.4 GB as fp32).
+      while (written < bytes.length) written += writeSync(this.fd, bytes, written, Math.min(WRITE_CHUNK, bytes.length - written), offset + written);
       this.size = offset + bytes.length;
       byView.set(key, offset);
     }

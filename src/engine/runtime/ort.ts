@@ -76,6 +76,16 @@ function fromOrt(t: OrtTypes.Tensor): TensorData {
   return { dtype, dims: [...t.dims], data: t.data as TypedArray };
 }
 
+/**
+ * ONNX Runtime's first error line without its source location and failed condition
+ * ("/onnxruntime_src/…/webgpu_context.cc:136 … was false. Failed to get a WebGPU adapter: …").
+ */
+export function ortReason(e: unknown): string {
+  const line = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+  const stripped = line.replace(/^\S+\.(?:cc|cpp|h):\d+ .*? was false\. /, '');
+  return stripped === line ? line.replace(/^\S+\.(?:cc|cpp|h):\d+ /, '') : stripped;
+}
+
 export class EngineSession {
   private constructor(
     private readonly session: OrtTypes.InferenceSession,
@@ -112,7 +122,7 @@ export class EngineSession {
       const s = await load({ ...base, executionProviders: [provider, 'cpu'] });
       return new EngineSession(s, provider);
     } catch (e) {
-      const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      const why = ortReason(e);
       return onCpu(`The ${provider} execution provider failed to load (${why}); running on CPU.${hint}`);
     }
   }
