@@ -17,6 +17,8 @@ export interface DreamPanelHooks {
   activated(panel: DreamPanel): void;
   disposed(panel: DreamPanel): void;
   saved(panel: DreamPanel, path: string): void;
+  /** Where the panel's run is, for the status bar; null when it is not running. */
+  runStatus(panel: DreamPanel, text: string | null): void;
 }
 
 const fmt = (v: number | null) => (v === null ? '—' : v.toFixed(3));
@@ -79,8 +81,13 @@ export class DreamPanel implements vscode.Disposable {
   onEngineMessage(m: HostMessage): void {
     this.router.push(m);
     if (m.type === 'runState') {
-      if (m.state === 'running') this.ensureProgress();
-      else this.endProgress();
+      if (m.state === 'running') {
+        this.ensureProgress();
+        this.hooks.runStatus(this, `dreaming ${this.featureName}`);
+      } else {
+        this.endProgress();
+        this.hooks.runStatus(this, null);
+      }
     } else if (m.type === 'iteration') {
       this.ensureProgress();
       const done = m.iteration + 1;
@@ -89,6 +96,7 @@ export class DreamPanel implements vscode.Disposable {
           : `iteration ${done}/${m.iterations} · best f @XE<4 ${fmt(m.stats.bestAtXe4)} · @XE<6 ${fmt(m.stats.bestAtXe6)}`,
         m.iterations > 0 ? Math.max(0, done) / m.iterations : undefined,
       );
+      if (m.iteration >= 0) this.hooks.runStatus(this, `${this.featureName} ${done}/${m.iterations} · f@XE<4 ${fmt(m.stats.bestAtXe4)}`);
     }
   }
 
@@ -101,6 +109,7 @@ export class DreamPanel implements vscode.Disposable {
   /** The engine lost this session (it crashed): the panel shows the error until it is restored. */
   engineLost(message: string): void {
     this.endProgress();
+    this.hooks.runStatus(this, null);
     this.router.push({ type: 'runState', state: 'error', message });
   }
 
@@ -124,6 +133,7 @@ export class DreamPanel implements vscode.Disposable {
     if (this.isDisposed) return;
     this.isDisposed = true;
     this.endProgress();
+    this.hooks.runStatus(this, null);
     for (const s of this.subscriptions) s.dispose();
     this.hooks.disposed(this);
     this.panel.dispose();

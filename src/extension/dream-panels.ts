@@ -17,6 +17,7 @@ import { datasetOptions, engineOptions, modelOptions } from './engine-options';
 import { askAboutMissingModel, explainUntrusted } from './model-missing';
 import { featureSource, PanelRecord, recordFeature, RunRegistry } from './run-registry';
 import { ProgressHandle, startProgress } from './run-progress';
+import { RunStatusItem } from './run-status';
 import { currentSettings } from './settings';
 import { DREAM_VIEW_TYPE, setErrorContent, setPanelContent, webviewOptions } from './webview-content';
 import { log, logAt } from './log';
@@ -37,6 +38,7 @@ export class DreamPanels implements vscode.Disposable {
   private readonly states = new Map<string, RunStateName>();
   private active?: DreamPanel;
   private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly status = new RunStatusItem();
   /** Fired with the path of every frontier file saved (CodeLenses refresh). */
   readonly savedEmitter = new vscode.EventEmitter<string>();
 
@@ -47,7 +49,7 @@ export class DreamPanels implements vscode.Disposable {
   ) {
     const offEvent = engine.onEvent((e) => this.onEvent(e));
     const offExit = engine.onExit((code) => void this.onEngineExit(code));
-    this.subscriptions.push({ dispose: () => { offEvent(); offExit(); } }, this.savedEmitter);
+    this.subscriptions.push({ dispose: () => { offEvent(); offExit(); } }, this.savedEmitter, this.status);
   }
 
   /** Workspace storage (global storage without a workspace). */
@@ -137,6 +139,7 @@ export class DreamPanels implements vscode.Disposable {
         void this.registry.update(x.sessionId, { frontierPath: path });
         this.savedEmitter.fire(path);
       },
+      runStatus: (x, text) => (text === null ? this.status.clear(x.sessionId) : this.status.set(x.sessionId, text, () => x.panel.reveal())),
     }, progress, summary.warnings);
     this.panels.set(sessionId, p);
     void vscode.commands.executeCommand('setContext', 'reverie.dreamPanelOpen', true);

@@ -88,6 +88,11 @@ test('dream a feature from the editor, save, reload, reopen', async (t) => {
       rendered++;
     }
     assert.ok(rendered >= 3, `expected at least 3 feature declarations on screen to check their CodeLens, saw ${rendered}`);
+    // A feature file's editor title carries the Dream action too.
+    await waitUntil('the editor title to offer Dream Feature', async () => {
+      const actions = await wb.editorTitleActions();
+      return { ok: actions.some((a) => a.includes('Dream Feature')), seen: JSON.stringify(actions) };
+    }, 15_000);
   });
 
   await j.step('right-click inside the feature offers Reverie: Dream Feature', async () => {
@@ -279,11 +284,14 @@ test('a running dream can be cancelled from its notification and stopped from th
       return s.featureName === feature && s.state === 'running' && !!it && it.total === 100_000 && it.done >= 2;
     }, 90_000, notificationsSeen);
     await wb.waitNotification(`Reverie: dreaming ${feature}`);
+    // The status bar says where the run is while it goes.
+    await wb.waitStatusBarItem(new RegExp(`Reverie: ${feature} \\d+/100000 · f@XE<4`));
   });
 
   await j.step("the progress notification's Cancel stops the run", async () => {
     await wb.clickNotificationButton(`Reverie: dreaming ${feature}`, 'Cancel');
     await expectStoppedForGood(p!, 'Cancel');
+    await wb.waitStatusBarItem(/Reverie: /, false);
     const left = await wb.notifications();
     assert.ok(!left.some((m) => m.includes(`dreaming ${feature}`)), `the progress notification must end with the run: ${JSON.stringify(left)}`);
   });

@@ -99,6 +99,11 @@ export class Workbench {
     return this.page.locator(selector).evaluateAll((els) => els.map((e) => (e.getAttribute('aria-label') ?? '').replace(/, Editor Group \d+$/, '')));
   }
 
+  /** The active editor group's title actions (the buttons right of its tabs), by label. */
+  async editorTitleActions(): Promise<string[]> {
+    return this.ariaLabels('.editor-group-container.active .editor-actions .action-label');
+  }
+
   async tabTitles(): Promise<string[]> {
     return this.ariaLabels('.tabs-container .tab[role=tab]');
   }
@@ -228,6 +233,20 @@ export class Workbench {
 
   async clickNotificationButton(text: string | RegExp, button: string): Promise<void> {
     await this.toast(text).locator('.monaco-button', { hasText: button }).first().click();
+  }
+
+  // ─── status bar ──────────────────────────────────────────────────────────────────────────────
+
+  /** The status bar's items, as their visible text. */
+  async statusBarItems(): Promise<string[]> {
+    return (await texts(this.page.locator('.statusbar .statusbar-item'))).filter(Boolean);
+  }
+
+  async waitStatusBarItem(text: RegExp, present = true, timeoutMs = 30_000): Promise<void> {
+    await waitUntil(`a status bar item matching ${text} to be ${present ? 'shown' : 'gone'}`, async () => {
+      const all = await this.statusBarItems();
+      return { ok: all.some((m) => text.test(m)) === present, seen: `status bar ${JSON.stringify(all)}` };
+    }, timeoutMs);
   }
 
   // ─── problems ────────────────────────────────────────────────────────────────────────────────
