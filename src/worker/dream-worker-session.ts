@@ -261,7 +261,14 @@ export class DreamSession {
     const { prepared, model } = this.requirePrepared('score prompts');
     let b = this.backends.get(n);
     if (!b) {
-      b = dreamBackend(model, prepared.fn, n, this.engine);
+      let told = 0;
+      b = dreamBackend(model, prepared.fn, n, this.engine, (done, total) => {
+        // Each tenth of a large model's weights, in the run's progress notification.
+        const tenth = Math.floor((10 * done) / total);
+        if (tenth <= told) return;
+        told = tenth;
+        this.deps.notify({ kind: 'stage', model: model.id, sessionId: this.id, message: `reading the weights into the graphs: ${10 * tenth} % of ${(total / 2 ** 30).toFixed(2)} GiB` });
+      });
       this.backends.set(n, b);
     }
     return b;

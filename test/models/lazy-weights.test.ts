@@ -77,3 +77,25 @@ for (const family of ['pythia-tiny', 'qwen2-tiny', 'gpt2-tiny']) {
     }
   });
 }
+
+test('reading a large model into the graphs reports its progress, up to the weights in the graph dtype', async () => {
+  const model = await loadModel(fixture('gemma2-tiny'), { lazyWeights: true });
+  for (const dtype of ['float32', 'float16'] as const) {
+    const seen: [number, number][] = [];
+    const backend = new OrtDreamBackend(
+      { model: { name: model.name, arch: model.arch, weights: model.weights }, feature: neuronFeature(model, '1.3').fn, n: 6, dtype },
+      allowedTokens(model.tokenizer, model.arch.vocabSize), { threads: 1 }, { external: true, onWeights: (done, total) => seen.push([done, total]) },
+    );
+    try {
+      await backend.warmUp(4);
+      const total = seen[0][1];
+      assert.equal(total, (dtype === 'float16' ? 2 : 4) * [...new Set(model.weights.values())].reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0));
+      assert.ok(seen.every(([d], i) => i === 0 || d >= seen[i - 1][0]), 'done only grows');
+      const last = seen.at(-1)![0];
+      assert.equal(last, total, `${dtype}: ended at ${last} of ${total}`);
+      assert.ok(seen.length >= 3, 'progress along the way, not only at the end');
+    } finally {
+      await backend.dispose();
+    }
+  }
+});

@@ -80,6 +80,12 @@ function summary(model: LoadedModel, feature: PreparedFeature, r: EpoResult, bui
   return lines.join('\n');
 }
 
+
+/** A 24-cell bar for a fraction (the weights read while a large model's graphs are built). */
+function loadBar(fraction: number): string {
+  const cells = Math.round(24 * Math.max(0, Math.min(1, fraction)));
+  return `[${'#'.repeat(cells)}${'.'.repeat(24 - cells)}] ${(100 * fraction).toFixed(0).padStart(3)}%`;
+}
 export function registerDream(program: Command): void {
   const cmd = program.command('dream [feature]')
     .description('dream prompts that maximise a feature while staying fluent (EPO); feature = <file.ts>#<export>')
@@ -124,11 +130,20 @@ export function registerDream(program: Command): void {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    if (weightBytes(model.weights) >= LARGE_WEIGHTS_FROM && !o.quiet && !o.json) process.stderr.write('reading the weights into the graphs and creating the sessions …\n');
+    const announce = weightBytes(model.weights) >= LARGE_WEIGHTS_FROM && !o.quiet && !o.json;
+    if (announce) process.stderr.write('reading the weights into the graphs and creating the sessions …\n');
+    let shown = 0;
+    const onWeights = announce ? (done: number, total: number) => {
+      const now = performance.now();
+      if (now - shown < 250 && done < total) return;
+      shown = now;
+      const GiB = 2 ** 30;
+      process.stderr.write(`\r${loadBar(done / total)} ${(done / GiB).toFixed(2)} / ${(total / GiB).toFixed(2)} GiB of weights${done >= total ? '\n' : ''}`);
+    } : undefined;
     let bar: ReturnType<typeof progress> | undefined;
     let t0 = 0, startIt = 0;
     const out = await dream({
-      model, feature, config: overrides, session: sessionOptions(o), signal: controller.signal, checkpointBudget,
+      model, feature, config: overrides, session: sessionOptions(o), signal: controller.signal, checkpointBudget, onWeights,
       resumeFrom: resumeRun ? checkpointFromRun(resumeRun, o.resume) : undefined,
       onReady: ({ warnings, config }) => {
         for (const w of warnings) process.stderr.write(`warning: ${w}\n`);

@@ -35,19 +35,34 @@ export class OrtDreamBackend implements EpoBackend {
   private readonly spec: DreamGraphSpec;
   /** The weights as ONNX external data, shared by every graph of this backend; none for small models. */
   private readonly store?: ExternalStore;
+  private weightsRead?: () => void;
 
   constructor(
     spec: DreamGraphSpec,
     readonly allowed: Uint8Array,
     private readonly sessionOptions: SessionOptions = {},
-    opts: { external?: boolean } = {},
+    opts: {
+      external?: boolean;
+      /** Reading a large model's weights into the graphs: bytes done of about `total` (its weights in the graph dtype). */
+      onWeights?: (done: number, total: number) => void;
+    } = {},
   ) {
     this.vocabRows = spec.model.arch.vocabSize;
     const dtype = spec.dtype ?? graphDtype(sessionOptions.dtype, sessionOptions.provider);
     const bytes = weightBytes(spec.model.weights);
     // Inline protobufs copy the weights into every graph and every session; above this size the
     // weights go to one file that each session maps (and past 2 GiB there is no other way).
-    if (opts.external ?? bytes >= LARGE_WEIGHTS_FROM) this.store = new ExternalStore();
+    if (opts.external ?? bytes >= LARGE_WEIGHTS_FROM) {
+      this.store = new ExternalStore();
+      const total = dtype === 'float16' ? bytes / 2 : bytes;
+      let done = 0;
+      const report = opts.onWeights;
+      if (report) {
+        this.store.onWrite = (n) => report((done = Math.min(total, done + n)), total);
+        // Small tensors stay inline, so the file falls a little short of `total`: the end is said once the graphs exist.
+        this.weightsRead = () => { if (done < total) report((done = total), total); };
+      }
+    }
     this.spec = { ...spec, store: this.store, dtype };
   }
 
@@ -69,6 +84,7 @@ export class OrtDreamBackend implements EpoBackend {
   /** Builds the graphs and sessions up front, so the first iteration's timing is honest. */
   async warmUp(k: number): Promise<void> {
     await Promise.all([this.scoreSessionOnce(), this.topkSessionFor(k)]);
+    this.weightsRead?.();
   }
 
   private scoreSessionOnce(): Promise<EngineSession> {

@@ -61,6 +61,8 @@ export interface DreamOptions extends Pick<RunEpoOptions, 'onIteration' | 'signa
   session?: SessionOptions;
   /** Called once the graphs are built and the sessions are ready (before iteration 0). */
   onReady?: (info: { warnings: string[]; buildMs: number; config: EpoConfig }) => void;
+  /** While a large model's weights are read into the graphs: bytes done of about `total`. */
+  onWeights?: (done: number, total: number) => void;
 }
 
 export interface DreamOutcome {
@@ -79,13 +81,14 @@ export function dreamConfig(feature: PreparedFeature, user: Partial<EpoConfig> =
 }
 
 /** The ONNX backend for prompts of length n (BOS prefixed when the tokenizer asks for it). */
-export function dreamBackend(model: LoadedModel, fn: FeatureFn, n: number, session?: SessionOptions): OrtDreamBackend {
+export function dreamBackend(model: LoadedModel, fn: FeatureFn, n: number, session?: SessionOptions, onWeights?: (done: number, total: number) => void): OrtDreamBackend {
   const t = model.tokenizer;
   checkFitsContext(model, n, 'a prompt (seqLen)');
   return new OrtDreamBackend(
     { model: { name: model.name, arch: model.arch, weights: model.weights }, feature: fn, n, bosId: t.addsBos ? t.bosId : undefined },
     allowedTokens(t, model.arch.vocabSize),
     session,
+    { onWeights },
   );
 }
 
@@ -100,7 +103,7 @@ export async function dream(o: DreamOptions): Promise<DreamOutcome> {
   const { model } = o;
   const t = model.tokenizer;
   const t0 = performance.now();
-  const backend = dreamBackend(model, o.feature.fn, config.seqLen, o.session);
+  const backend = dreamBackend(model, o.feature.fn, config.seqLen, o.session, o.onWeights);
   try {
     const allowedCount = backend.allowed.reduce((s, v) => s + v, 0);
     await backend.warmUp(Math.min(config.topK, allowedCount));

@@ -23,6 +23,8 @@ export class ExternalStore {
   private size = 0;
   private models = 0;
   private closed = false;
+  /** Told the bytes of each array written (load progress for large models). */
+  onWrite?: (bytes: number) => void;
 
   /** A store in `dir` (default: a new temporary folder, removed by dispose). */
   constructor(readonly dir: string = mkdtempSync(join(tmpdir(), 'reverie-weights-')), private readonly owned = true) {
@@ -44,6 +46,7 @@ export class ExternalStore {
       while (written < bytes.length) written += writeSync(this.fd, bytes, written, Math.min(WRITE_CHUNK, bytes.length - written), offset + written);
       this.size = offset + bytes.length;
       byView.set(key, offset);
+      this.onWrite?.(bytes.length);
     }
     return { offset, length: data.byteLength };
   }
