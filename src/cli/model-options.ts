@@ -1,14 +1,14 @@
 /** Options every model-using command shares, and loading with download progress on stderr. */
 import { Command, Option } from 'commander';
 import { loadModel, LoadedModel, BUNDLED_MODEL } from '../engine/models/load';
-import { PRECISIONS, type SessionOptions, type Provider, type Precision } from '../engine/runtime/ort';
+import { PRECISIONS, PROVIDER_CHOICES, type SessionOptions, type ProviderChoice, type Precision } from '../engine/runtime/ort';
 import { intArg } from './numbers';
 
 export interface ModelCliOptions {
   model: string;
   allowDownload?: boolean;
   cacheDir?: string;
-  provider: Provider;
+  provider: ProviderChoice;
   threads: number;
   dtype: Precision;
 }
@@ -18,7 +18,7 @@ export function addModelOptions(cmd: Command): Command {
     .option('-m, --model <ref>', `model: '${BUNDLED_MODEL}' (bundled), a path, or a Hub id org/name[@revision]`, BUNDLED_MODEL)
     .option('--allow-download', 'download a Hub model into the Hugging Face cache when it is missing')
     .option('--cache-dir <dir>', 'Hugging Face hub cache (default $HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub)')
-    .addOption(new Option('--provider <name>', 'ONNX Runtime execution provider').choices(['cpu', 'cuda', 'webgpu']).default('cpu'))
+    .addOption(new Option('--provider <name>', 'ONNX Runtime execution provider (auto: WebGPU where an adapter exists, else CPU)').choices([...PROVIDER_CHOICES]).default('cpu'))
     .option('--threads <n>', 'CPU threads (0 = one per core)', intArg(0, 1024), 0)
     .addOption(new Option('--dtype <type>', 'what the model computes in: auto = fp16 on CUDA, fp32 elsewhere (norms, softmax, logits and the feature stay fp32)').choices([...PRECISIONS]).default('auto'));
 }

@@ -6,7 +6,7 @@
 import { isAbsolute, join } from 'node:path';
 import { EpoConfig, resolveConfig, SAVED_RUN_CHECKPOINT_EVERY } from '../engine/epo/config';
 import { PRECISIONS, type Precision } from '../engine/runtime/precision';
-import type { Provider } from '../engine/runtime/ort';
+import type { ProviderChoice } from '../engine/runtime/ort';
 import { BUNDLED_MODEL } from '../engine/models/load';
 
 /** `reverie.epo.<key>` settings, each an EpoConfig field of the same name. */
@@ -20,7 +20,7 @@ export const DEFAULT_CHECKPOINT_EVERY = SAVED_RUN_CHECKPOINT_EVERY;
 export const DEFAULT_FRONTIER_FOLDER = 'dreams';
 
 export interface ReverieSettings {
-  provider: Provider;
+  provider: ProviderChoice;
   threads: number;
   dtype: Precision;
   /** Hugging Face hub cache; undefined: the standard one. */
@@ -99,7 +99,7 @@ export function readSettings(readLayers: SettingReader, opts: { trusted: boolean
   }
   epo.checkpointEvery ??= DEFAULT_CHECKPOINT_EVERY;
   const settings: ReverieSettings = {
-    provider: provider === 'cuda' || provider === 'webgpu' ? provider : 'cpu',
+    provider: provider === 'cuda' || provider === 'webgpu' || provider === 'auto' ? provider : 'cpu',
     threads: typeof threads === 'number' && Number.isInteger(threads) && threads >= 0 ? threads : 0,
     dtype: (PRECISIONS as readonly unknown[]).includes(dtype) ? (dtype as Precision) : 'auto',
     modelCacheDir: str(read('modelCacheDir').value, '') || undefined,

@@ -306,7 +306,7 @@ export class DreamSession {
         this.deps.notify({ kind: 'log', level: 'warn', message: w });
       }
     }
-    if (backend.warnings.length) this.device = 'cpu';
+    this.device = backend.ranOn ?? this.device;
     if (!slot.history) throw new Error('internal: a live run has no history');
     let history: EvalHistory = slot.history;
     // The iteration whose prompts are being scored (-1: the initial population).

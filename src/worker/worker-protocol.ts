@@ -10,7 +10,7 @@
  * k-1's, so indices never change once sent.
  */
 import type { EpoConfig } from '../engine/epo/config';
-import type { Precision, Provider } from '../engine/runtime/ort';
+import type { Precision, ProviderChoice } from '../engine/runtime/ort';
 import type { HostMessage, PointMessage, Attribution, RunStateName, ControlAction } from '../protocol/panel';
 import type { SaveOutcome } from '../engine/frontier-file/save';
 import type { DownloadProgress } from '../engine/hub/download-file';
@@ -32,7 +32,7 @@ export interface ModelOptions {
 }
 
 export interface EngineOptions {
-  provider: Provider;
+  provider: ProviderChoice;
   /** 0 = one per core. */
   threads: number;
   /** What the model computes in (graphDtype); absent: auto. */

@@ -19,3 +19,10 @@ test('--dtype fp16 dreams and scores; bf16 is refused naming why', async () => {
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /--dtype.*fp8.*(auto|choices)/s);
 });
+
+test('--provider auto dreams without a warning, whatever it settles on', async () => {
+  const r = await runCli(['dream', '--neuron', '2.17', '--iterations', '1', '--population', '2', '--threads', '1', '--provider', 'auto']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /warning:/);
+  assert.match(r.stderr, /running on (cpu|webgpu)\n/);
+});

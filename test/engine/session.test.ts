@@ -25,6 +25,15 @@ test('provider cuda without the CUDA provider installed falls back to CPU with o
   assert.equal(r.stderr.trim(), '', 'nothing else (no ORT load error) should be printed');
 });
 
+test('provider auto runs on WebGPU where an adapter exists, else on the CPU without a warning', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 'cuda-fallback.ts'), 'auto'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { provider: string; warning?: string; y: number[] };
+  assert.ok(out.provider === 'cpu' || out.provider === 'webgpu', out.provider);
+  assert.deepEqual(out.y, [2, 4]);
+  assert.equal(out.warning, undefined, 'auto settling on the CPU is not a warning');
+});
+
 test('the worker reports the same fallback warning', { skip: cudaInstalled && 'the CUDA provider is installed here' }, async () => {
   const g = new Graph();
   const x = g.input('x', 'float32', [2]);

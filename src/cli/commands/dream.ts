@@ -145,8 +145,9 @@ export function registerDream(program: Command): void {
     const out = await dream({
       model, feature, config: overrides, session: sessionOptions(o), signal: controller.signal, checkpointBudget, onWeights,
       resumeFrom: resumeRun ? checkpointFromRun(resumeRun, o.resume) : undefined,
-      onReady: ({ warnings, config }) => {
+      onReady: ({ warnings, config, provider }) => {
         for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+        if (o.provider === 'auto' && !o.quiet && !o.json) process.stderr.write(`running on ${provider}\n`);
         bar = progress(o, config.iterations);
         t0 = performance.now();
         startIt = resumeRun?.iterationsDone ?? 0;

@@ -5,7 +5,7 @@
 import type { EpoBackend } from '../epo/backend';
 import type { Tokenizer } from '../tokenizers/tokenizer';
 import { writeFileSync } from 'node:fs';
-import { EngineSession, SessionOptions, TensorData, graphDtype } from '../runtime/ort';
+import { EngineSession, SessionOptions, TensorData, graphDtype, type Provider } from '../runtime/ort';
 import { ExternalStore } from '../graph/external-store';
 import { LARGE_WEIGHTS_FROM, weightBytes } from '../models/weights';
 import { buildScoreGraph, buildTopKGraph, buildSaliencyGraph, DreamGraphSpec } from './graphs';
@@ -31,6 +31,8 @@ export class OrtDreamBackend implements EpoBackend {
   private readonly topkSessions = new Map<number, Promise<EngineSession>>();
   /** Providers' fallback warnings, reported once by the caller. */
   readonly warnings: string[] = [];
+  /** The provider the sessions run on (after warmUp): what `auto` or a fallback settled on. */
+  ranOn?: Provider;
 
   private readonly spec: DreamGraphSpec;
   /** The weights as ONNX external data, shared by every graph of this backend; none for small models. */
@@ -78,6 +80,7 @@ export class OrtDreamBackend implements EpoBackend {
     // less at the end of a 1.5 GiB-fp32 dream, and session creation 16 s instead of 27 s).
     const s = await EngineSession.create(model, { ...this.sessionOptions, disablePrepacking: !!this.store });
     if (s.warning && !this.warnings.includes(s.warning)) this.warnings.push(s.warning);
+    this.ranOn ??= s.provider;
     return s;
   }
 

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { LoadedModel } from '../models/load';
 import type { FeatureFn } from '../features/feature';
 import { runEpo, resolveConfig, makeRunFile, EpoConfig, EpoResult, RunFile, RunFileOptions, RunEpoOptions, RunFeatureInfo } from '../epo';
-import type { SessionOptions } from '../runtime/ort';
+import type { Provider, SessionOptions } from '../runtime/ort';
 import { OrtDreamBackend, allowedTokens } from './backend';
 import { neuron, logitOf } from '../features/builtins';
 
@@ -60,7 +60,7 @@ export interface DreamOptions extends Pick<RunEpoOptions, 'onIteration' | 'signa
   config?: Partial<EpoConfig>;
   session?: SessionOptions;
   /** Called once the graphs are built and the sessions are ready (before iteration 0). */
-  onReady?: (info: { warnings: string[]; buildMs: number; config: EpoConfig }) => void;
+  onReady?: (info: { warnings: string[]; buildMs: number; config: EpoConfig; provider?: Provider }) => void;
   /** While a large model's weights are read into the graphs: bytes done of about `total`. */
   onWeights?: (done: number, total: number) => void;
 }
@@ -108,7 +108,7 @@ export async function dream(o: DreamOptions): Promise<DreamOutcome> {
     const allowedCount = backend.allowed.reduce((s, v) => s + v, 0);
     await backend.warmUp(Math.min(config.topK, allowedCount));
     const buildMs = performance.now() - t0;
-    o.onReady?.({ warnings: backend.warnings, buildMs, config });
+    o.onReady?.({ warnings: backend.warnings, buildMs, config, provider: backend.ranOn });
     const result = await runEpo(backend, t, partial, {
       onIteration: o.onIteration, signal: o.signal, resumeFrom: o.resumeFrom, onCheckpoint: o.onCheckpoint, checkpointPath: o.checkpointPath, checkpointBudget: o.checkpointBudget, initialPrompts: o.initialPrompts,
       names: { feature: o.feature.info.name, model: model.id },

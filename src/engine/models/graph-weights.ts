@@ -4,10 +4,10 @@
  */
 import { Graph, SymTensor, EXTERNAL_MIN_BYTES, ExternalStore, cast, matmulTransB } from '../graph';
 import { BYTES_PER_ELEMENT, toHalf } from '../graph/dtype';
+import { isLazy, type WeightMap, type WeightTensor } from './weights';
 
 /** The float types a model's graph can compute in. */
 export type WeightDType = 'float32' | 'float16';
-import { isLazy, type WeightMap, type WeightTensor } from './weights';
 
 export class MissingWeightError extends Error {
   constructor(model: string, what: string) {

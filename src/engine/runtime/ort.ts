@@ -12,14 +12,22 @@ import { usesFloat64 } from './model-info';
 
 process.env.ORT_DISABLE_TELEMETRY = '1';
 
+/** The execution providers a session can run on. */
 export type Provider = 'cpu' | 'cuda' | 'webgpu';
+/** What a user may ask for: a provider, or `auto` — WebGPU where an adapter exists, else the CPU. */
+export const PROVIDER_CHOICES = ['cpu', 'cuda', 'webgpu', 'auto'] as const;
+export type ProviderChoice = (typeof PROVIDER_CHOICES)[number];
 export type OptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 export { PRECISIONS, graphDtype, type Precision } from './precision';
 import type { Precision } from './precision';
 
 export interface SessionOptions {
-  /** Execution provider; missing providers fall back to CPU with a warning. Default 'cpu'. */
-  provider?: Provider;
+  /**
+   * Execution provider; a missing one falls back to CPU with a warning. `auto` tries WebGPU where a
+   * Vulkan loader (Linux) or the platform's own GPU API (macOS Metal, Windows D3D12) is there and
+   * settles on the CPU without a warning. Default 'cpu'.
+   */
+  provider?: ProviderChoice;
   /** Intra-op threads for the CPU provider; 0 or absent = one per core. */
   threads?: number;
   /** What graphs built for these sessions compute in (graphDtype); default auto. */
@@ -56,6 +64,19 @@ export function ort(): typeof OrtTypes {
 export function cudaProviderLibrary(): string {
   const root = dirname(require.resolve('onnxruntime-node/package.json'));
   return join(root, 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so');
+}
+
+let webgpuFailed = false;
+
+/**
+ * Whether trying WebGPU is worth it: Dawn needs a Vulkan loader on Linux (without one it prints
+ * its own warning to stderr and fails), and once it has failed in this process it fails again.
+ */
+function webgpuMayWork(): boolean {
+  if (webgpuFailed) return false;
+  if (process.platform !== 'linux') return process.platform === 'darwin' || process.platform === 'win32';
+  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu'];
+  return dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')));
 }
 
 /** Why `provider` cannot be used before even trying (so ORT does not log its own load error), or null. */
@@ -115,6 +136,15 @@ export class EngineSession {
       typeof model === 'string' ? ort().InferenceSession.create(model, opts) : ort().InferenceSession.create(model, opts);
     const onCpu = async (warning?: string) => new EngineSession(await load({ ...base, executionProviders: ['cpu'] }), 'cpu', warning);
     if (provider === 'cpu') return onCpu();
+    if (provider === 'auto') {
+      if (!webgpuMayWork()) return onCpu();
+      try {
+        return new EngineSession(await load({ ...base, executionProviders: ['webgpu', 'cpu'] }), 'webgpu');
+      } catch {
+        webgpuFailed = true; // once per process: no adapter here
+        return onCpu();
+      }
+    }
     const hint = provider === 'cuda' ? ` ${GPU_HINT}` : '';
     const missing = missingProvider(provider);
     if (missing) return onCpu(`The ${provider} execution provider is not available (${missing}); running on CPU.${hint}`);

@@ -2,7 +2,7 @@
  * Precision of the model's graphs, a dependency-free module (the extension host reads the
  * setting without loading ONNX Runtime).
  */
-import type { Provider } from './ort';
+import type { ProviderChoice } from './ort';
 
 /** What the model's graphs compute in (`--dtype`, setting `reverie.dtype`). */
 export const PRECISIONS = ['auto', 'fp32', 'fp16', 'bf16'] as const;
@@ -14,7 +14,7 @@ export type Precision = (typeof PRECISIONS)[number];
  * fp16 needs the adapter's shader-f16, so it is asked for explicitly). bf16 has no kernels in
  * ONNX Runtime's CPU and WebGPU providers (measured: MatMul, Gemm, Add, Tanh all refuse it).
  */
-export function graphDtype(precision: Precision = 'auto', provider: Provider = 'cpu'): 'float32' | 'float16' {
+export function graphDtype(precision: Precision = 'auto', provider: ProviderChoice = 'cpu'): 'float32' | 'float16' {
   switch (precision) {
     case 'fp32': return 'float32';
     case 'fp16': return 'float16';
