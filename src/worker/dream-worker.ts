@@ -10,7 +10,7 @@ import { isMainThread, parentPort } from 'node:worker_threads';
 import { serveRpc, type Handlers } from '../engine/runtime/rpc';
 import { loadModel, type LoadedModel } from '../engine/models/load';
 import { compileFeature, FeatureError, loadFeatureFile } from '../engine/features';
-import { readFrontierFile } from '../engine/frontier-file';
+import { readResultsFile } from '../engine/frontier-file';
 import { DreamSession } from './dream-worker-session';
 import {
   DreamWorkerApi, FeatureDiagnostic, MODEL_MISSING_ERROR, ModelOptions, ModelSummary, WorkerEvent,
@@ -127,7 +127,7 @@ export class DreamService {
 
     openSaved: async (req) => {
       await this.replaceSession(req.sessionId);
-      const file = await readFrontierFile(req.path);
+      const file = await readResultsFile(req.path);
       const s = await DreamSession.openSaved(req, this.deps(), file);
       this.sessions.set(req.sessionId, s);
       if (req.dataset) void s.scanDataset(req.dataset);

@@ -80,6 +80,8 @@ test('run file: validation errors name the field', async () => {
     [mutate((c) => { c.version = 9; }), /r.json: version must be 1 \(this version of Reverie\), got 9/],
     [mutate((c) => { delete c.model.files[0].sha256; }), /r.json: model.files\[0\].sha256 must be a string, got nothing/],
     [mutate((c) => { c.feature.sourceHash = 5; }), /r.json: feature.sourceHash must be a string, got 5/],
+    [mutate((c) => { c.feature.kind = 'sae'; }), /r.json: feature.kind must be "file", "neuron" or "logit", got "sae"/],
+    [mutate((c) => { c.feature.spec = 2.17; }), /r.json: feature.spec must be a string, got 2.17/],
     [mutate((c) => { c.frontier[0].ids = [1, 2]; }), /r.json: frontier\[0\].ids must be 6 token ids \(config.seqLen\)/],
     [mutate((c) => { c.config.topK = 0; }), /r.json: config: topK must be an integer ≥ 1, got 0/],
     [mutate((c) => { c.history.xe = 'AAAA'; }), /r.json.history.xe holds 3 bytes/],

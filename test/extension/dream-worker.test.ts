@@ -321,3 +321,36 @@ test('every panel message the worker sent in this file was valid', () => {
   assert.ok(all.length > 50);
   for (const m of all) assert.equal(validateHostMessage(m), null);
 });
+
+test('the panel opens a CLI run file: its history and frontier, and a built-in feature rebuilt for attribution', async () => {
+  const { loadModel } = await import('../../src/engine/models/load');
+  const { dream, neuronFeature } = await import('../../src/engine/dream/dream');
+  const { writeRunFile } = await import('../../src/engine/epo/run-file');
+  const model = await loadModel('stories260K');
+  const out = await dream({ model, feature: neuronFeature(model, '2.17'), config: TINY, session: ENGINE });
+  const dir = scratch();
+  const path = join(dir, 'neuron-2.17.run.json');
+  const run = out.runFile();
+  await writeRunFile(path, run);
+  const summary = await engine.call('openSaved', { sessionId: 'runfile', path, model: { allowDownload: false }, engine: ENGINE, trusted: false });
+  assert.equal(summary.mode, 'saved');
+  assert.equal(summary.title, 'Frontier: neuron 2.17');
+  assert.deepEqual(summary.warnings, []);
+  const { messages } = await engine.call('replay', { sessionId: 'runfile' });
+  for (const m of messages) assert.equal(validateHostMessage(m), null);
+  const h = messages.find((m) => m.type === 'history') as HistoryMessage;
+  assert.equal(h.points.historyIndex.length, out.result.history.size, 'every evaluated prompt');
+  assert.equal(h.frontier.length, run.frontier.length);
+  const p = await engine.call('point', { sessionId: 'runfile', historyIndex: h.frontier[0] });
+  const a = await engine.call('attribute', { sessionId: 'runfile', ids: p.ids });
+  assert.ok(Math.abs(a.baseline - p.feature) < 1e-5, `attribution ${a.baseline} vs ${p.feature}`);
+
+  // A run file from before the feature said how to rebuild it still shows its dreams.
+  const old = { ...run, feature: { name: run.feature.name, description: run.feature.description, sourceHash: run.feature.sourceHash } };
+  const oldPath = join(dir, 'old.run.json');
+  writeFileSync(oldPath, JSON.stringify(old));
+  const oldSummary = await engine.call('openSaved', { sessionId: 'oldrun', path: oldPath, model: { allowDownload: false }, engine: ENGINE, trusted: false });
+  assert.match(oldSummary.warnings.join('\n'), /does not say how to rebuild feature 'neuron 2.17'/);
+  const oldHistory = (await engine.call('replay', { sessionId: 'oldrun' })).messages.find((m) => m.type === 'history') as HistoryMessage;
+  assert.deepEqual(oldHistory.points, h.points);
+});

@@ -33,7 +33,10 @@ export function neuronFeature(model: LoadedModel, spec: string): PreparedFeature
   if (layer >= numLayers) throw new Error(`layer ${layer} does not exist: ${model.name} has layers 0–${numLayers - 1}`);
   if (index >= intermediateSize) throw new Error(`neuron ${index} does not exist: ${model.name} has ${intermediateSize} MLP neurons per layer (0–${intermediateSize - 1})`);
   const name = `neuron ${layer}.${index}`;
-  return { fn: neuron(layer, index), info: { name, description: `blocks.${layer}.mlp.hook_post[${index}] at the last token`, sourceHash: hashOf(`builtin:${name}`) } };
+  return {
+    fn: neuron(layer, index),
+    info: { name, description: `blocks.${layer}.mlp.hook_post[${index}] at the last token`, sourceHash: hashOf(`builtin:${name}`), kind: 'neuron', spec: `${layer}.${index}` },
+  };
 }
 
 /**
@@ -48,7 +51,7 @@ export function logitFeature(model: LoadedModel, text: string): PreparedFeature 
   const banned = shown.trim();
   return {
     fn: logitOf(id),
-    info: { name, description: `logit of token ${id} at the last position`, sourceHash: hashOf(`builtin:logit:${id}`) },
+    info: { name, description: `logit of token ${id} at the last position`, sourceHash: hashOf(`builtin:logit:${id}`), kind: 'logit', spec: text },
     bannedText: banned ? [banned] : [],
   };
 }

@@ -58,7 +58,10 @@ export async function prepareLoadedFeature(feature: LoadedFeature, model: Loaded
   const sourceHash = createHash('sha256').update(JSON.stringify({ model: feature.model, spec: compiled.spec })).digest('hex');
   return {
     fn: compiled.fn,
-    info: { name: feature.name, description: feature.description ?? `${feature.exportName} in ${relative(feature.workspaceRoot, feature.file) || feature.file}`, sourceHash },
+    info: {
+      name: feature.name, description: feature.description ?? `${feature.exportName} in ${relative(feature.workspaceRoot, feature.file) || feature.file}`, sourceHash,
+      kind: 'file', file: relative(feature.workspaceRoot, feature.file) || feature.file, exportName: feature.exportName,
+    },
     bannedText: compiled.bannedText,
     epo: compiled.epo,
     compiled,

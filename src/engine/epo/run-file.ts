@@ -25,6 +25,13 @@ export interface RunFeatureInfo {
   description: string;
   /** Hash of the feature's definition (source text), so runs of the same feature can be merged. */
   sourceHash: string;
+  /** How to rebuild it (the panel's Run again and attribution, when it opens the run file): */
+  kind?: 'file' | 'neuron' | 'logit';
+  /** "L.N" for a neuron, the token text for a logit. */
+  spec?: string;
+  /** Feature file (relative to the workspace root, or as given on the command line) and its export. */
+  file?: string;
+  exportName?: string;
 }
 
 /** The parts of a checkpoint beside its history; the history is the run file's own. */
@@ -160,6 +167,8 @@ export function parseRunFile(text: string, path = 'run file'): RunFile {
   checkModelFiles(model.files, `${path}: model.files`);
   const feature = isObject(r.feature, `${path}: feature`);
   for (const key of ['name', 'description', 'sourceHash']) isString(feature[key], `${path}: feature.${key}`);
+  if (feature.kind !== undefined && !['file', 'neuron', 'logit'].includes(feature.kind as string)) bad(`${path}: feature.kind`, '"file", "neuron" or "logit"', feature.kind);
+  for (const key of ['spec', 'file', 'exportName']) if (feature[key] !== undefined) isString(feature[key], `${path}: feature.${key}`);
   isInt(r.seed, `${path}: seed`);
   isInt(r.iterationsDone, `${path}: iterationsDone`);
   isBool(r.cancelled, `${path}: cancelled`);

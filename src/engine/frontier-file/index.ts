@@ -7,4 +7,5 @@ export { mergeFrontierFiles, mergeConflict } from './merge';
 export { saveFrontierFile, frontierFileName, frontierSlug } from './save';
 export type { SaveOutcome, SaveFrontierOptions } from './save';
 export { buildFrontierFile } from './build';
+export { frontierFromRun, parseResultsFile, readResultsFile } from './from-run';
 export type { FrontierRunInput, BuildFrontierInput } from './build';
