@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import { chromium } from 'playwright-core';
 import { THEMES } from './panel-harness/themes.mjs';
-import { attributionFor, generateRun, makeWorld } from './panel-harness/synthetic-run.mjs';
+import { attributionFor, generateRun } from './panel-harness/synthetic-run.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { panelHtml, makeNonce } = await tsImport('../src/extension/panel-html.ts', import.meta.url);

@@ -2,7 +2,7 @@
 // VS Code provides a webview — acquireVsCodeApi (state kept in sessionStorage so it survives a
 // reload, as VS Code keeps it across a webview's re-creation) and the theme's CSS variables and body
 // class — and installs the measurements the harness reads back.
-// eslint-disable-next-line no-unused-vars
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- called by name from the harness (addInitScript)
 function reverieHarnessInit(themes) {
   const STATE_KEY = 'reverie-harness-state';
   let acquired = false;

@@ -131,7 +131,7 @@ export function attributionFor(world, ids, substitutes = 32) {
   const relative = baseline > 0;
   const scale = (d) => (relative ? d / baseline : d);
   const tokens = ids.map((id, i) => {
-    const cands = topK(world, ids, i, 0, 4 * substitutes).filter((v) => rand() < 0.5).filter((v) => v !== id).slice(0, substitutes);
+    const cands = topK(world, ids, i, 0, 4 * substitutes).filter(() => rand() < 0.5).filter((v) => v !== id).slice(0, substitutes);
     const vals = cands.map((v) => {
       const alt = ids.slice();
       alt[i] = v;

@@ -15,6 +15,7 @@ export function discovery(): Discovery {
     const bundled = join(__dirname, 'discover.js');
     // A computed path, so the bundler leaves the parser out of extension.js (from sources, tsx resolves it).
     const source = ['..', 'engine', 'features', 'discover'].join('/');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load, on first use
     loaded = (!__filename.endsWith('.ts') && existsSync(bundled) ? require(bundled) : require(source)) as Discovery;
   }
   return loaded;

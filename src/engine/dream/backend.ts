@@ -11,6 +11,7 @@ import { LARGE_WEIGHTS_FROM, weightBytes } from '../models/weights';
 import { buildScoreGraph, buildTopKGraph, buildSaliencyGraph, DreamGraphSpec } from './graphs';
 
 /** Text made only of control characters (tab and newline excepted), e.g. llama2.c's <0x03> byte token. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_ONLY = /^[\x00-\x08\x0B-\x1F\x7F]+$/;
 
 /**

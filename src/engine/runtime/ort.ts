@@ -53,6 +53,7 @@ export const GPU_HINT =
 let ortModule: typeof OrtTypes | undefined;
 export function ort(): typeof OrtTypes {
   // Loaded lazily so that graph building and tests of pure code never need the native binary.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load, on first use
   ortModule ??= require('onnxruntime-node') as typeof OrtTypes;
   return ortModule;
 }

@@ -11,7 +11,10 @@ export function shapeOf(x: SymTensor): SymTensor {
 function staticProduct(shape: Shape): { n: number; symbols: string[] } {
   let n = 1;
   const symbols: string[] = [];
-  for (const d of shape) typeof d === 'number' ? (n *= d) : symbols.push(d);
+  for (const d of shape) {
+    if (typeof d === 'number') n *= d;
+    else symbols.push(d);
+  }
   return { n, symbols: symbols.sort() };
 }
 
