@@ -3,6 +3,9 @@
  * with actions), restoring one after a window reload (WebviewPanelSerializer: its runs resume from
  * their checkpoints in workspace storage, or its last saved frontier is shown), showing a frontier
  * file (the custom editor), and routing the engine's notifications to the right panel.
+ *
+ * Long because: opening, restoring, the custom editor and event routing share the window's one map
+ * of panels.
  */
 import * as vscode from 'vscode';
 import { randomUUID } from 'node:crypto';

@@ -12,6 +12,8 @@
  *
  * Both sides validate what they receive (`validateHostMessage` / `validateWebviewMessage`): a
  * webview is a web page, and the host must not act on a malformed message.
+ *
+ * Long because: every message type and its validator are kept in this one place by design.
  */
 import type { EpoConfig } from '../engine/epo/config';
 import { EPO_SETTINGS } from '../engine/epo/settings';

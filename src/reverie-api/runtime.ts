@@ -5,6 +5,9 @@
  * time; it builds a JSON tree of the objective (protocol.ts) that the host compiles to a graph.
  *
  * The host drives it through `globalThis.__reverie` with scripts that return JSON strings.
+ *
+ * Long because: it is one bundle evaluated inside the sandbox, which can import nothing at run
+ * time.
  */
 import type * as Api from './reverie';
 import type { DimName, Position, VectorLike } from './reverie';

@@ -7,6 +7,10 @@
  * The run's own history lives inside runEpo; the session keeps a copy, filled by a thin wrapper
  * around the backend (every scored prompt becomes the next history row, in order), so each
  * iteration's new points can be sent as a delta. When a run ends its real history replaces the copy.
+ *
+ * Long because: the run lifecycle, the history copy, the panel messages and saving still share one
+ * class; moving runs onto the CLI's `dream()` (issue *One way through the house*) is what splits
+ * it.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';

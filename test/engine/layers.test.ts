@@ -44,3 +44,14 @@ test('src/protocol imports nothing from the worker layer or the extension', () =
 test('the check sees a violation when there is one', () => {
   assert.ok(violations('src/worker', ['src/protocol']).length > 0, 'the worker layer does import the panel protocol');
 });
+
+test('no source file is over 300 lines without a reason in its header', () => {
+  const long = files('src').flatMap((f) => {
+    const text = readFileSync(f, 'utf8');
+    const lines = text.split('\n').length;
+    if (lines <= 300) return [];
+    const header = /^\/\*\*[\s\S]*?\*\//.exec(text)?.[0] ?? '';
+    return /Long because: \S/.test(header) ? [] : [`${relative('.', f)} (${lines} lines)`];
+  });
+  assert.deepEqual(long, [], 'say why in the header ("Long because: …"), or split the file');
+});

@@ -9,6 +9,8 @@
  * top-k uses its own slot's λ; disallowed ids are never proposed; children equal to their parent or
  * to any prompt evaluated/rejected earlier are re-drawn (candidates.ts states the rule); prompts
  * failing banned text or decode→encode are rejected; the frontier is the full non-dominated set.
+ *
+ * Long because: the EPO loop and its cancellation and checkpoint points read best as one function.
  */
 import type { Tokenizer } from '../tokenizers/tokenizer';
 import type { EpoBackend } from './backend';

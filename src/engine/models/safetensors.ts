@@ -3,6 +3,9 @@
  * (dtype, shape, byte range within the data section), then the raw little-endian data.
  * The whole header is validated before any tensor byte is read, so a truncated or hand-edited file
  * fails with a message naming the file and tensor instead of yielding garbage weights.
+ *
+ * Long because: header validation, eager and lazy tensor reads, sharded folders and tied aliases
+ * all read the same header, kept together.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
