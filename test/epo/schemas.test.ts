@@ -60,7 +60,7 @@ test('what the engine refuses, the schemas refuse', async () => {
   ];
   for (const [what, f] of runCases) {
     const bad = mutate(run, f);
-    assert.throws(() => parseRunFile(JSON.stringify(bad), 'r.json'), undefined, `the engine refuses: ${what}`);
+    assert.throws(() => parseRunFile(JSON.stringify(bad), 'r.json'), Error, `the engine refuses: ${what}`);
     assert.equal(runSchema(bad), false, `the run schema refuses: ${what}`);
   }
   const frontierCases: [string, (c: Record<string, any>) => void][] = [
@@ -74,7 +74,7 @@ test('what the engine refuses, the schemas refuse', async () => {
   ];
   for (const [what, f] of frontierCases) {
     const bad = mutate(frontier, f);
-    assert.throws(() => parseFrontierFile(JSON.stringify(bad), 'f.json'), undefined, `the engine refuses: ${what}`);
+    assert.throws(() => parseFrontierFile(JSON.stringify(bad), 'f.json'), Error, `the engine refuses: ${what}`);
     assert.equal(frontierSchema(bad), false, `the frontier schema refuses: ${what}`);
   }
   assert.equal(runSchema(mutate(run, (c) => { c.sed = 1; })), false, 'an unknown top-level field is flagged');
