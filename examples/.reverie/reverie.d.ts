@@ -18,6 +18,9 @@
  * Objectives are traced, not run: `m` is a symbolic view of the model, and the value your
  * objective returns is compiled into the model's graph, so everything stays differentiable.
  * Positions count prompt tokens from 0; a BOS prefix that the model needs is never addressable.
+ *
+ * Long because: it is the whole documented API feature files see, in the one declaration file they
+ * import.
  */
 
 /**
