@@ -290,6 +290,12 @@ export interface FeatureOptions {
   bannedText?: string | string[];
   /** EPO settings for this feature. */
   epo?: EpoOverrides;
+  /**
+   * What the model computes in for this feature: `'fp16'` (half precision; norms, softmax, logits
+   * and the feature itself stay fp32), `'fp32'`, or `'auto'` (default: fp16 on CUDA, fp32
+   * elsewhere). A `--dtype` or `reverie.dtype` other than `'auto'` wins. `'bf16'` is refused.
+   */
+  dtype?: 'auto' | 'fp32' | 'fp16' | 'bf16';
   /** A sentence for people: shown in the feature list and saved with runs. */
   description?: string;
 }
@@ -302,6 +308,7 @@ export interface Feature {
   readonly seqLen?: number;
   readonly bannedText?: string | string[];
   readonly epo?: EpoOverrides;
+  readonly dtype?: 'auto' | 'fp32' | 'fp16' | 'bf16';
   readonly description?: string;
 }
 

@@ -37,6 +37,7 @@ export interface FeatureRecord {
   seqLen?: unknown;
   bannedText?: unknown;
   epo?: unknown;
+  dtype?: unknown;
   /** Where defineFeature was called. */
   site: Site;
   /** Problems found in the options themselves (reported at the defineFeature call). */

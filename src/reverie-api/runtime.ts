@@ -435,7 +435,7 @@ interface Registered {
 }
 
 const FEATURES = new Map<object, Registered>();
-const OPTION_KEYS = ['name', 'model', 'objective', 'seqLen', 'bannedText', 'epo', 'description'];
+const OPTION_KEYS = ['name', 'model', 'objective', 'seqLen', 'bannedText', 'epo', 'dtype', 'description'];
 
 function jsonValue(v: unknown): unknown {
   // Only plain data crosses to the host; anything else is described, and rejected there.
@@ -454,13 +454,13 @@ function defineFeature(options: Api.FeatureOptions): Api.Feature {
   const o = (typeof given === 'object' && given !== null ? given : {}) as Record<string, unknown>;
   if (o !== given) problems.push(`defineFeature() expects an options object, got ${safeString(options)}`);
   for (const k of Object.keys(o)) if (!OPTION_KEYS.includes(k)) problems.push(`unknown option '${k}' (options are ${OPTION_KEYS.join(', ')})`);
-  // model, seqLen, bannedText, epo and description are plain data: the host checks them.
+  // model, seqLen, bannedText, epo, dtype and description are plain data: the host checks them.
   if (typeof o.objective !== 'function') problems.push(`'objective' must be a built-in such as neuron(2, 17) or a function (m) => …, got ${safeString(o.objective)}`);
   if (o.name !== undefined && (typeof o.name !== 'string' || !o.name)) problems.push(`'name' must be a non-empty string, got ${safeString(o.name)}`);
   const feature = Object.freeze({
     name: o.name as string | undefined, model: o.model as string, objective: o.objective as Api.Objective,
     seqLen: o.seqLen as number | undefined, bannedText: o.bannedText as string | string[] | undefined,
-    epo: o.epo as Api.EpoOverrides | undefined, description: o.description as string | undefined,
+    epo: o.epo as Api.EpoOverrides | undefined, dtype: o.dtype as Api.FeatureOptions['dtype'], description: o.description as string | undefined,
   });
   FEATURES.set(feature, { feature, site, problems, exported: false });
   return feature;
@@ -500,7 +500,7 @@ function runMain(main: (require: (n: string) => unknown, module: { exports: unkn
     const f = r.feature;
     features.push({
       exportName, name: typeof f.name === 'string' && f.name ? f.name : exportName, model: jsonValue(f.model), description: jsonValue(f.description),
-      seqLen: jsonValue(f.seqLen), bannedText: jsonValue(f.bannedText), epo: jsonValue(f.epo), site: r.site, problems: r.problems,
+      seqLen: jsonValue(f.seqLen), bannedText: jsonValue(f.bannedText), epo: jsonValue(f.epo), dtype: jsonValue(f.dtype), site: r.site, problems: r.problems,
     });
   };
   if (!error) {

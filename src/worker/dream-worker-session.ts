@@ -24,7 +24,7 @@ import { promptKey } from '../engine/epo/cache';
 import { SAVED_RUN_CHECKPOINT_BUDGET } from '../engine/epo/config';
 import type { LoadedModel } from '../engine/models/load';
 import type { OrtDreamBackend } from '../engine/dream/backend';
-import { dreamBackend, dreamConfig, PreparedFeature } from '../engine/dream/dream';
+import { dreamBackend, dreamConfig, sessionFor, PreparedFeature } from '../engine/dream/dream';
 import { LARGE_WEIGHTS_FROM, weightBytes } from '../engine/models/weights';
 import {
   buildFrontierFile, decompressHistory, FrontierFile, FrontierFilePoint, DatasetPoint, saveFrontierFile, SaveOutcome,
@@ -266,7 +266,7 @@ export class DreamSession {
     let b = this.backends.get(n);
     if (!b) {
       let told = 0;
-      b = dreamBackend(model, prepared.fn, n, this.engine, (done, total) => {
+      b = dreamBackend(model, prepared.fn, n, sessionFor(this.engine, prepared), (done, total) => {
         // Each tenth of a large model's weights, in the run's progress notification.
         const tenth = Math.floor((10 * done) / total);
         if (tenth <= told) return;

@@ -119,7 +119,8 @@ export const unknownEpo = defineFeature({ model: 'stories260K', objective: neuro
 export const twice = defineFeature({ model: 'stories260K', objective: neuron(2, 17), seqLen: 8, epo: { seqLen: 9 } });
 export const noModel = defineFeature({ objective: neuron(2, 17) } as any);
 export const shortSeq = defineFeature({ model: 'stories260K', objective: neuron(2, 17), seqLen: 1 });
-export const good = defineFeature({ model: 'stories260K', objective: neuron(2, 17), epo: { population: 4, seed: 7 }, bannedText: 'once' });
+export const badDtype = defineFeature({ model: 'stories260K', objective: neuron(2, 17), dtype: 'fp8' as any });
+export const good = defineFeature({ model: 'stories260K', objective: neuron(2, 17), epo: { population: 4, seed: 7 }, bannedText: 'once', dtype: 'fp16' });
 const hidden = defineFeature({ model: 'stories260K', objective: neuron(2, 17) });
 `;
   const root = workspace({ 'f.ts': src });
@@ -127,17 +128,19 @@ const hidden = defineFeature({ model: 'stories260K', objective: neuron(2, 17) })
   assert.deepEqual(r.features.map((f) => f.exportName), ['good']);
   assert.deepEqual(r.features[0].epo, { population: 4, seed: 7 });
   assert.deepEqual(r.features[0].bannedText, ['once']);
+  assert.equal(r.features[0].dtype, 'fp16');
   const got = r.diagnostics.map((d) => [d.featureName, d.line, d.column, d.severity, d.message]);
   const line = (name: string) => locate(src, `const ${name} =`).line;
   const col = (name: string) => locate(src, `const ${name} =`).column + `const ${name} = `.length;
   assert.deepEqual(got, [
-    ['typo', line('typo'), col('typo'), 'error', "unknown option 'objectve' (options are name, model, objective, seqLen, bannedText, epo, description)"],
+    ['typo', line('typo'), col('typo'), 'error', "unknown option 'objectve' (options are name, model, objective, seqLen, bannedText, epo, dtype, description)"],
     ['typo', line('typo'), col('typo'), 'error', "'objective' must be a built-in such as neuron(2, 17) or a function (m) => …, got undefined"],
     ['badEpo', line('badEpo'), col('badEpo'), 'error', 'epo.population must be an integer ≥ 1, got 0'],
     ['unknownEpo', line('unknownEpo'), col('unknownEpo'), 'error', "unknown EPO setting 'epo.populaton' (settings are iterations, population, childrenPerMember, topK, seqLen, restartEvery, lambdaMin, lambdaMax, restartLambdaMin, restartLambdaMax, seed, batchSize, bannedText, retokenize)"],
     ['twice', line('twice'), col('twice'), 'error', "'seqLen' is 8 but 'epo.seqLen' is 9; give it once"],
     ['noModel', line('noModel'), col('noModel'), 'error', "'model' must be a model reference such as 'stories260K', got undefined"],
     ['shortSeq', line('shortSeq'), col('shortSeq'), 'error', "'seqLen' must be an integer ≥ 2 (prompt tokens), got 1"],
+    ['badDtype', line('badDtype'), col('badDtype'), 'error', "'dtype' must be one of 'auto', 'fp32', 'fp16', 'bf16', got \"fp8\""],
     [undefined, line('hidden'), col('hidden'), 'warning', 'this feature is not exported, so Reverie cannot find it: add `export const name = defineFeature(…)`'],
   ].sort((a, b) => (a[1] as number) - (b[1] as number) || 0));
 });

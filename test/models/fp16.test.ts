@@ -81,3 +81,12 @@ test('an fp16 graph holds its weights as fp16 and gives fp32 outputs', () => {
     for (const o of g.output!) assert.equal(o.type!.tensorType!.elemType, onnx.TensorProto.DataType.FLOAT, o.name!);
   });
 });
+
+test("a feature's dtype applies unless the caller asked for one", async () => {
+  const { sessionFor } = await import('../../src/engine/dream/dream');
+  assert.equal(sessionFor({ provider: 'cpu' }, { dtype: 'fp16' }).dtype, 'fp16');
+  assert.equal(sessionFor({ dtype: 'auto' }, { dtype: 'fp16' }).dtype, 'fp16');
+  assert.equal(sessionFor({ dtype: 'fp32' }, { dtype: 'fp16' }).dtype, 'fp32');
+  assert.equal(sessionFor(undefined, {}).dtype, 'auto');
+  assert.equal(sessionFor({ dtype: 'fp16', threads: 2 }, {}).threads, 2);
+});

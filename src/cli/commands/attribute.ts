@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { intArg } from '../numbers';
 import { addModelOptions, loadModelForCli, parseIds, sessionOptions, ModelCliOptions } from '../model-options';
-import { neuronFeature, logitFeature, dreamBackend, PreparedFeature } from '../../engine/dream/dream';
+import { neuronFeature, logitFeature, dreamBackend, sessionFor, PreparedFeature } from '../../engine/dream/dream';
 import { attributePrompt } from '../../engine/epo';
 import { loadFileFeatureRef, prepareFileFeatureRef } from '../feature-ref';
 
@@ -35,7 +35,7 @@ export function registerAttribute(program: Command): void {
         : o.logit !== undefined ? logitFeature(model, o.logit) : await prepareFileFeatureRef(fileFeature!, model);
       const ids = o.ids !== undefined ? parseIds(o.ids) : model.tokenizer.encode(o.text!);
       if (ids.length < 2) throw new Error(`the prompt must be at least 2 tokens, got ${ids.length}`);
-      const backend = dreamBackend(model, feature.fn, ids.length, sessionOptions(o));
+      const backend = dreamBackend(model, feature.fn, ids.length, sessionFor(sessionOptions(o), feature));
       try {
         const a = await attributePrompt(backend, model.tokenizer, Int32Array.from(ids), { k: o.substitutes });
         if (o.json) {

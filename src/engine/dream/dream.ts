@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { LoadedModel } from '../models/load';
 import type { FeatureFn } from '../features/feature';
 import { runEpo, resolveConfig, makeRunFile, EpoConfig, EpoResult, RunFile, RunFileOptions, RunEpoOptions, RunFeatureInfo } from '../epo';
-import type { Provider, SessionOptions } from '../runtime/ort';
+import type { Precision, Provider, SessionOptions } from '../runtime/ort';
 import { OrtDreamBackend, allowedTokens } from './backend';
 import { neuron, logitOf } from '../features/builtins';
 
@@ -20,6 +20,14 @@ export interface PreparedFeature {
   bannedText?: string[];
   /** The feature's own EPO overrides (a feature file's `epo`, `seqLen`); the caller's options win. */
   epo?: Partial<EpoConfig>;
+  /** What the model computes in for this feature (a feature file's `dtype`); a caller's dtype other than auto wins. */
+  dtype?: Precision;
+}
+
+/** The session options for a feature: its own dtype unless the caller asked for one (not `auto`). */
+export function sessionFor(session: SessionOptions | undefined, feature: Pick<PreparedFeature, 'dtype'>): SessionOptions {
+  const asked = session?.dtype ?? 'auto';
+  return { ...session, dtype: asked === 'auto' && feature.dtype ? feature.dtype : asked };
 }
 
 const hashOf = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -106,7 +114,7 @@ export async function dream(o: DreamOptions): Promise<DreamOutcome> {
   const { model } = o;
   const t = model.tokenizer;
   const t0 = performance.now();
-  const backend = dreamBackend(model, o.feature.fn, config.seqLen, o.session, o.onWeights);
+  const backend = dreamBackend(model, o.feature.fn, config.seqLen, sessionFor(o.session, o.feature), o.onWeights);
   try {
     const allowedCount = backend.allowed.reduce((s, v) => s + v, 0);
     await backend.warmUp(Math.min(config.topK, allowedCount));

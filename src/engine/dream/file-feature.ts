@@ -64,6 +64,7 @@ export async function prepareLoadedFeature(feature: LoadedFeature, model: Loaded
     },
     bannedText: compiled.bannedText,
     epo: compiled.epo,
+    ...(feature.dtype ? { dtype: feature.dtype } : {}),
     compiled,
   };
 }

@@ -10,6 +10,7 @@ import { FeatureError, SourceLocation } from './errors';
 import { FeatureSandbox, SandboxTimeout } from './sandbox';
 import { isInside } from './workspace';
 import { validateOptions, EpoOverrides } from './options';
+import type { Precision } from '../runtime/precision';
 
 export interface LoadOptions {
   /** Files outside this folder are never read (imports, vectors, SAEs). */
@@ -37,6 +38,8 @@ export interface LoadedFeature {
   /** Undefined when not given: compileFeature then bans the target tokens of logit built-ins. */
   readonly bannedText?: string[];
   readonly epo: EpoOverrides;
+  /** What the model computes in for this feature, when the file says. */
+  readonly dtype?: Precision;
   /** The defineFeature call (1-based). */
   readonly location: SourceLocation;
   /** Traces the objective in the file's sandbox (compileFeature calls this). Rejects with SandboxTimeout. */

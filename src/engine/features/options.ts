@@ -1,5 +1,6 @@
 /** Validation of defineFeature's options as they arrive from the sandbox (plain JSON, untrusted). */
 import { resolveConfig, EpoConfig, EpoConfigError } from '../epo/config';
+import { PRECISIONS, type Precision } from '../runtime/precision';
 
 /** The EPO settings a feature may override (reverie.d.ts `EpoOverrides`). */
 export const EPO_OVERRIDE_KEYS = [
@@ -16,10 +17,12 @@ export interface FeatureOptionValues {
   /** Undefined: the default (the target tokens of logit built-ins). */
   bannedText?: string[];
   epo: EpoOverrides;
+  /** What the model computes in for this feature (runtime/precision.ts); undefined: not given. */
+  dtype?: Precision;
 }
 
 /** Checks the options; returns the values, or the problems (each a sentence). */
-export function validateOptions(raw: { model: unknown; description?: unknown; seqLen?: unknown; bannedText?: unknown; epo?: unknown }): { values?: FeatureOptionValues; problems: string[] } {
+export function validateOptions(raw: { model: unknown; description?: unknown; seqLen?: unknown; bannedText?: unknown; epo?: unknown; dtype?: unknown }): { values?: FeatureOptionValues; problems: string[] } {
   const problems: string[] = [];
   const show = (v: unknown) => JSON.stringify(v) ?? String(v);
   if (typeof raw.model !== 'string' || !raw.model) problems.push(`'model' must be a model reference such as 'stories260K', got ${show(raw.model)}`);
@@ -34,6 +37,11 @@ export function validateOptions(raw: { model: unknown; description?: unknown; se
     const list = typeof raw.bannedText === 'string' ? [raw.bannedText] : raw.bannedText;
     if (!Array.isArray(list) || list.some((s) => typeof s !== 'string' || !s)) problems.push(`'bannedText' must be a non-empty string or an array of them, got ${show(raw.bannedText)}`);
     else bannedText = list as string[];
+  }
+  let dtype: Precision | undefined;
+  if (raw.dtype !== undefined && raw.dtype !== null) {
+    if (!(PRECISIONS as readonly unknown[]).includes(raw.dtype)) problems.push(`'dtype' must be one of ${PRECISIONS.map((p) => `'${p}'`).join(', ')}, got ${show(raw.dtype)}`);
+    else dtype = raw.dtype as Precision;
   }
   let epo: EpoOverrides = {};
   if (raw.epo !== undefined && raw.epo !== null) {
@@ -59,7 +67,7 @@ export function validateOptions(raw: { model: unknown; description?: unknown; se
   return {
     values: {
       model: raw.model as string, description: (raw.description ?? undefined) as string | undefined,
-      seqLen: seqLen ?? epo.seqLen, bannedText: bannedText ?? epo.bannedText, epo,
+      seqLen: seqLen ?? epo.seqLen, bannedText: bannedText ?? epo.bannedText, epo, ...(dtype ? { dtype } : {}),
     },
     problems,
   };

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { promptKey } from '../epo/cache';
 import { DEFAULT_EPO_CONFIG } from '../epo/config';
 import type { LoadedModel } from '../models/load';
-import type { PreparedFeature } from '../dream/dream';
+import { sessionFor, type PreparedFeature } from '../dream/dream';
 import type { SessionOptions } from '../runtime/ort';
 import { CorpusFile, DEFAULT_CHUNK_BYTES, DEFAULT_MAX_DOCUMENT_BYTES, listCorpus } from './corpus';
 import { WindowScorer } from './scorer';
@@ -26,7 +26,7 @@ export const DEFAULT_DEDUPE_MEMORY = 1 << 19;
 export interface ScanOptions {
   model: LoadedModel;
   /** The feature and its identity (the hash guards resumes). */
-  feature: Pick<PreparedFeature, 'fn' | 'info' | 'epo'>;
+  feature: Pick<PreparedFeature, 'fn' | 'info' | 'epo' | 'dtype'>;
   /** Text files and folders (folders: every *.txt inside, recursively). */
   corpus: string[];
   /** A folder every corpus file must lie inside, as a `.txt` file (see `ListOptions.within`). */
@@ -138,7 +138,7 @@ export async function scanCorpus(o: ScanOptions): Promise<ScanResult> {
   });
   if (saved?.done) return result(priorMs, false);
 
-  const scorer = await WindowScorer.create(model, o.feature.fn, n, o.session);
+  const scorer = await WindowScorer.create(model, o.feature.fn, n, sessionFor(o.session, o.feature));
   o.onReady?.({ files, bytes: bytesTotal, n, resumedFrom: saved ? { ...saved.counts } : undefined, warnings: scorer.warning ? [scorer.warning] : [] });
   const t0 = performance.now();
   const elapsed = () => priorMs + performance.now() - t0;
