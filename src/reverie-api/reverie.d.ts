@@ -368,9 +368,15 @@ export function attention(layer: number, head: number, fromPos: Position, toPos:
  * holding `cfg.json` (with `hook_name`, or the older `hook_point`) and `sae_weights.safetensors`
  * (`W_enc` [d_in, d_sae], `b_enc`, `W_dec`, `b_dec`). The latent is
  * relu((x − b_dec)·W_enc + b_enc)[index] for the hook's activation x at `position`
- * (default `'last'`); `preActivation: true` drops the relu.
+ * (default `'last'`); `preActivation: true` drops the relu. JumpReLU SAEs (`threshold`) gate at
+ * their threshold instead.
+ *
+ * Gemma Scope's raw release files work too: `…/layer_12/width_16k/average_l0_82/params.npz` (the
+ * file or its folder; JumpReLU, x·W_enc + b_enc). They carry no config, so the hook comes from
+ * `hook`, else from the path (`layer_<L>` under a `-res` release: `blocks.<L>.hook_resid_post`;
+ * `-mlp`: `blocks.<L>.hook_mlp_out`).
  */
-export function saeLatent(sae: string, index: number, options?: { preActivation?: boolean; position?: Position }): Objective;
+export function saeLatent(sae: string, index: number, options?: { preActivation?: boolean; position?: Position; hook?: string }): Objective;
 
 /**
  * A weighted sum of objectives or features: `combine([[f1, 1], [f2, -0.5]])` is f1 − 0.5·f2. A

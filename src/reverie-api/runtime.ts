@@ -391,14 +391,15 @@ function attention(layer: number, head: number, fromPos: Position, toPos: Positi
   });
 }
 
-function saeLatent(sae: string, index: number, options: { preActivation?: boolean; position?: Position } = {}): Api.Objective {
+function saeLatent(sae: string, index: number, options: { preActivation?: boolean; position?: Position; hook?: string } = {}): Api.Objective {
   return builtin(() => {
     if (typeof sae !== 'string' || !sae) fail(`saeLatent(): expected the SAE folder's path, got ${safeString(sae)}`);
     positiveInt(index, 'saeLatent(): the latent index');
-    const { preActivation = false, position = 'last' } = options ?? {};
+    const { preActivation = false, position = 'last', hook } = options ?? {};
     if (typeof preActivation !== 'boolean') fail(`saeLatent(): preActivation must be true or false, got ${safeString(preActivation)}`);
+    if (hook !== undefined && (typeof hook !== 'string' || !hook)) fail(`saeLatent(): hook must be a hook name such as 'blocks.2.hook_resid_post', got ${safeString(hook)}`);
     checkPosition(position, 'saeLatent()');
-    return TensorImpl.make({ op: 'sae', sae, index, pre: preActivation, pos: position }, [], []);
+    return TensorImpl.make({ op: 'sae', sae, index, pre: preActivation, pos: position, ...(hook ? { hook } : {}) }, [], []);
   });
 }
 

@@ -137,11 +137,12 @@ class Resolver {
       : checkTokenId(tokenizer, resolveTokenText(tokenizer, t.token, name), arch.vocabSize, name)));
   }
 
-  private sae(ref: string, site: string): Promise<Sae> {
+  private sae(ref: string, site: string, hook: string | undefined): Promise<Sae> {
     return this.guard(site, () => {
       const dir = this.path(ref, site, 'SAE');
-      let p = this.saes.get(dir);
-      if (!p) this.saes.set(dir, (p = readSae(dir, ref)));
+      const key = `${dir}\0${hook ?? ''}`;
+      let p = this.saes.get(key);
+      if (!p) this.saes.set(key, (p = readSae(dir, ref, hook)));
       return p;
     });
   }
@@ -173,7 +174,7 @@ class Resolver {
         return { op: 'dot', x, values };
       }
       case 'sae': {
-        const sae = await this.sae(n.sae, n.site);
+        const sae = await this.sae(n.sae, n.site, n.hook);
         return this.guard(n.site, () => {
           const enc = latentEncoder(sae, n.index, n.pre, n.sae);
           const hook = this.info.hooks[enc.hook];

@@ -6,9 +6,15 @@
  * (without − b_dec when cfg says apply_b_dec_to_input: false); act is relu, or JumpReLU
  * (pre · [pre > threshold_i]). Top-k and gated SAEs are refused: their latents are not a
  * function of one column.
+ *
+ * Also Gemma Scope's raw release layout: `…/layer_<L>/width_<W>/average_l0_<K>/params.npz` (the
+ * same five arrays, JumpReLU, the encoder not subtracting b_dec). It has no config, so the hook is
+ * the one saeLatent's `hook` option names, else read from the path: `layer_<L>` under a release
+ * named `…-res…` is blocks.L.hook_resid_post, `…-mlp…` blocks.L.hook_mlp_out.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readNpz } from './npz';
 import { readSafetensorsFile } from '../models/safetensors';
 import type { WeightMap } from '../models/weights';
 
@@ -39,7 +45,58 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v ? v : undefined;
 }
 
-export async function readSae(dir: string, ref: string): Promise<Sae> {
+export const GEMMA_SCOPE_PARAMS = 'params.npz';
+
+async function isFile(path: string): Promise<boolean> {
+  return stat(path).then((s) => s.isFile(), () => false);
+}
+
+/** The hook of a Gemma Scope SAE from its path (layer_<L> under a -res / -mlp release), or undefined. */
+export function gemmaScopeHook(path: string): string | undefined {
+  const layer = /(?:^|[\\/])layer_(\d+)(?:[\\/]|$)/.exec(path)?.[1];
+  if (layer === undefined) return undefined;
+  if (/-res\b|resid/i.test(path)) return `blocks.${layer}.hook_resid_post`;
+  if (/-mlp\b/i.test(path)) return `blocks.${layer}.hook_mlp_out`;
+  return undefined;
+}
+
+async function readGemmaScope(file: string, ref: string, hook: string | undefined): Promise<Sae> {
+  const what = `SAE '${ref}'`;
+  const hookName = hook ?? gemmaScopeHook(file);
+  if (!hookName) {
+    throw new Error(`${what}: a Gemma Scope ${GEMMA_SCOPE_PARAMS} has no config naming its hook, and the path does not say it ` +
+      `(layer_<L> under a '-res' or '-mlp' release); give it: saeLatent(path, latent, { hook: 'blocks.<L>.hook_resid_post' })`);
+  }
+  let arrays: Map<string, { shape: number[]; data: Float32Array }>;
+  try {
+    arrays = await readNpz(file);
+  } catch (e) {
+    throw new Error(`${what}: ${(e as Error).message}`);
+  }
+  const weights: WeightMap = new Map();
+  for (const name of ['W_enc', 'b_enc', 'W_dec', 'b_dec', 'threshold']) {
+    const a = arrays.get(name);
+    if (!a) throw new Error(`${what}: ${GEMMA_SCOPE_PARAMS} has no '${name}' (it has ${[...arrays.keys()].join(', ')})`);
+    weights.set(name, a);
+  }
+  const enc = weights.get('W_enc')!.shape;
+  if (enc.length !== 2) throw new Error(`${what}: W_enc must be [d_in, d_sae], got [${enc.join(', ')}]`);
+  const [dIn, dSae] = enc;
+  for (const [name, shape] of [['b_enc', [dSae]], ['W_dec', [dSae, dIn]], ['b_dec', [dIn]], ['threshold', [dSae]]] as const) {
+    const s = weights.get(name)!.shape;
+    if (s.join() !== shape.join()) throw new Error(`${what}: ${name} is [${s.join(', ')}], expected [${shape.join(', ')}] for W_enc [${dIn}, ${dSae}]`);
+  }
+  return { dir: file, hookName, dIn, dSae, applyBDecToInput: false, activation: 'jumprelu', weights };
+}
+
+/**
+ * An SAE by path: a SAELens folder, or a Gemma Scope `params.npz` (the file or its folder).
+ * `hook` names the hook where the format has no config (Gemma Scope); SAELens's cfg says its own.
+ */
+export async function readSae(dir: string, ref: string, hook?: string): Promise<Sae> {
+  if (dir.endsWith('.npz') || (!(await isFile(join(dir, SAE_CONFIG))) && (await isFile(join(dir, GEMMA_SCOPE_PARAMS))))) {
+    return readGemmaScope(dir.endsWith('.npz') ? dir : join(dir, GEMMA_SCOPE_PARAMS), ref, hook);
+  }
   const what = `SAE '${ref}'`;
   let cfg: Record<string, unknown>;
   try {

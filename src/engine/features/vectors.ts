@@ -22,7 +22,8 @@ function asVector(shape: readonly number[], what: string): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-export function parseNpy(bytes: Uint8Array, what: string): Float32Array {
+/** A .npy array of little-endian floats (C order), widened to float32, with its shape. */
+export function parseNpyArray(bytes: Uint8Array, what: string): { shape: number[]; data: Float32Array } {
   if (bytes.length < 10 || NPY_MAGIC.some((b, i) => bytes[i] !== b)) throw new Error(`${what} is not a .npy file (no \\x93NUMPY magic)`);
   const major = bytes[6];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -38,19 +39,27 @@ export function parseNpy(bytes: Uint8Array, what: string): Float32Array {
   if (!descr || !fortran || shapeText === undefined) throw new Error(`${what}: cannot read the .npy header ${JSON.stringify(header.trim())}`);
   const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
   if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`${what}: bad shape (${shapeText}) in the .npy header`);
-  const n = asVector(shape, what);
+  // Order only matters with two or more axes longer than 1.
+  if (fortran === 'True' && shape.filter((d) => d > 1).length > 1) throw new Error(`${what} is stored in Fortran order; save it in C order (np.ascontiguousarray)`);
+  const n = shape.reduce((a, b) => a * b, 1);
   const dtype = ({ '<f4': 'F32', '<f8': 'F64', '<f2': 'F16' } as Record<string, string>)[descr];
   if (!dtype) {
-    throw new Error(`${what} has dtype '${descr}'; vectors must be little-endian float16, float32 or float64 ('<f2', '<f4', '<f8')`);
+    throw new Error(`${what} has dtype '${descr}'; only little-endian float16, float32 or float64 ('<f2', '<f4', '<f8') are read`);
   }
   const size = dtype === 'F64' ? 8 : dtype === 'F32' ? 4 : 2;
   const data = bytes.subarray(start + headerLen);
   if (data.length !== n * size) throw new Error(`${what}: shape (${shapeText}) needs ${n * size} bytes of data, the file has ${data.length}`);
-  if (dtype !== 'F64') return Float32Array.from(toFloat32(data.slice(), dtype, what));
+  if (dtype !== 'F64') return { shape, data: Float32Array.from(toFloat32(data.slice(), dtype, what)) };
   const out = new Float32Array(n);
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   for (let i = 0; i < n; i++) out[i] = dv.getFloat64(8 * i, true);
-  return out;
+  return { shape, data: out };
+}
+
+export function parseNpy(bytes: Uint8Array, what: string): Float32Array {
+  const { shape, data } = parseNpyArray(bytes, what);
+  asVector(shape, what);
+  return data;
 }
 
 function parseJsonVector(text: string, what: string): Float32Array {
