@@ -9,7 +9,8 @@
  * before rotary), `attn.hook_rot_q`/`hook_rot_k` what the scores are computed from; the norms'
  * `hook_normalized` values are before their weight.
  */
-import { add, mul, silu, gelu, geluTanh, rmsNorm, gather, matmul, tanh, splitHeads, rotary, causalAttention, transpose, reshape, SymTensor } from '../graph';
+import { add, mul, rmsNorm, gather, matmul, tanh, splitHeads, rotary, causalAttention, transpose, reshape, SymTensor } from '../graph';
+import { activation } from './activation';
 import type { BuildContext, DecoderArch, ForwardResult } from './arch';
 import type { GraphWeights } from './graph-weights';
 import { HookSet } from './hooks';
@@ -45,15 +46,6 @@ export interface DecoderConfig extends LlamaConfig {
   windows?: (number | null)[];
   /** Rotary inverse frequencies per layer (headDim / 2 each) when not theta^(−2p/headDim): scaled or local bases. */
   ropeInvFreq?: (readonly number[] | null)[];
-}
-
-function activation(name: string, x: SymTensor): SymTensor {
-  switch (name) {
-    case 'silu': case 'swish': return silu(x);
-    case 'gelu_pytorch_tanh': case 'gelu_new': case 'gelu_fast': return geluTanh(x);
-    case 'gelu': return gelu(x);
-    default: throw new Error(`unsupported activation '${name}' (supported: silu, gelu_pytorch_tanh, gelu)`);
-  }
 }
 
 /** RMSNorm's weight as the graph multiplies it: w, or 1 + w for Gemma. */

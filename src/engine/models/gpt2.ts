@@ -6,7 +6,7 @@ import { add, gather, matmul, layerNorm, layerNormalize, mul, slice, SymTensor }
 import type { BuildContext, ForwardResult, Gpt2Arch } from './arch';
 import { HookSet } from './hooks';
 import { attentionSublayer } from './attention-block';
-import { activation } from './neox';
+import { activation } from './activation';
 import type { GraphWeights } from './graph-weights';
 
 /** Columns [part·d, (part+1)·d) of the fused Conv1D c_attn weight [d, 3d] (or of its bias). */

@@ -3,6 +3,7 @@ import { Graph, toOnnx, logSoftmax, slice, reshape, cast } from '../graph';
 import { buildForward } from './forward';
 import { GraphWeights } from './graph-weights';
 import type { LoadedModel } from './load';
+import { checkFitsContext } from './context';
 import { EngineSession, SessionOptions, TensorData, graphDtype } from '../runtime/ort';
 
 export interface ScoreResult {
@@ -34,10 +35,10 @@ export async function scoreIds(model: LoadedModel, ids: number[], hooks: string[
   for (const id of ids) {
     if (!Number.isInteger(id) || id < 0 || id >= model.arch.vocabSize) throw new Error(`token id ${id} is outside the vocabulary (0–${model.arch.vocabSize - 1})`);
   }
+  checkFitsContext(model, ids.length, 'the text');
   const pre = prefix(model);
   const seq = [...pre, ...ids];
   const T = seq.length;
-  if (T > model.arch.maxPositions) throw new Error(`${T} tokens exceed the model's context of ${model.arch.maxPositions}`);
   const g = new Graph('score');
   const input = g.input('ids', 'int64', [1, T]);
   const fwd = buildForward(g, model.arch, weightsFor(g, model, options), input, model.name);

@@ -3,20 +3,12 @@
  * dims of each head), parallel residual x + attn(ln1 x) + mlp(ln2 x), untied head, and an
  * embedding with padded rows past the tokenizer.
  */
-import { add, gather, matmul, layerNorm, layerNormalize, mul, gelu, geluTanh, relu, SymTensor } from '../graph';
+import { add, gather, matmul, layerNorm, layerNormalize, mul, SymTensor } from '../graph';
+import { activation } from './activation';
 import type { BuildContext, ForwardResult, NeoxArch } from './arch';
 import { HookSet } from './hooks';
 import { attentionSublayer } from './attention-block';
 import type { GraphWeights } from './graph-weights';
-
-export function activation(name: string, x: SymTensor): SymTensor {
-  switch (name) {
-    case 'gelu': return gelu(x);
-    case 'gelu_new': case 'gelu_fast': case 'gelu_pytorch_tanh': return geluTanh(x);
-    case 'relu': return relu(x);
-    default: throw new Error(`unsupported activation '${name}' (supported: gelu, gelu_new, gelu_fast, gelu_pytorch_tanh, relu)`);
-  }
-}
 
 /**
  * NeoX fuses Q, K and V per head: output row h·3d + j·d + c is part j (q, k, v) of head h.
