@@ -371,6 +371,11 @@ export function attention(layer: number, head: number, fromPos: Position, toPos:
  * (default `'last'`); `preActivation: true` drops the relu. JumpReLU SAEs (`threshold`) gate at
  * their threshold instead.
  *
+ * TopK SAEs in EleutherAI sparsify's layout work too: a hookpoint folder (`layers.6`, named for
+ * the hook it reads: `layers.N` is `blocks.N.hook_resid_post`, `layers.N.mlp` `blocks.N.hook_mlp_out`)
+ * with `cfg.json` (`k`) and `sae.safetensors`; the latent is relu((x − b_dec)·encoder.weightᵀ + b)[index]
+ * when it is among the token's k largest, else 0.
+ *
  * Gemma Scope's raw release files work too: `…/layer_12/width_16k/average_l0_82/params.npz` (the
  * file or its folder; JumpReLU, x·W_enc + b_enc). They carry no config, so the hook comes from
  * `hook`, else from the path (`layer_<L>` under a `-res` release: `blocks.<L>.hook_resid_post`;

@@ -4,8 +4,8 @@
  * b_dec [d_in]; `threshold` [d_sae] for JumpReLU SAEs). Latent i of activation x is
  *   act((x − b_dec)·W_enc[:, i] + b_enc[i])
  * (without − b_dec when cfg says apply_b_dec_to_input: false); act is relu, or JumpReLU
- * (pre · [pre > threshold_i]). Top-k and gated SAEs are refused: their latents are not a
- * function of one column.
+ * (pre · [pre > threshold_i]). Gated SAEs are refused; SAELens TopK configs too (sparsify's TopK
+ * layout below is read).
  *
  * Also Gemma Scope's raw release layout: `…/layer_<L>/width_<W>/average_l0_<K>/params.npz` (the
  * same five arrays, JumpReLU, the encoder not subtracting b_dec). It has no config, so the hook is
@@ -15,6 +15,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readNpz } from './npz';
+import { toBase64 } from '../epo/base64';
 import { readSafetensorsFile } from '../models/safetensors';
 import type { WeightMap } from '../models/weights';
 
@@ -27,7 +28,9 @@ export interface Sae {
   dIn: number;
   dSae: number;
   applyBDecToInput: boolean;
-  activation: 'relu' | 'jumprelu';
+  activation: 'relu' | 'jumprelu' | 'topk';
+  /** TopK SAEs (sparsify): how many latents are kept per token. */
+  k?: number;
   weights: WeightMap;
 }
 
@@ -39,6 +42,11 @@ export interface SaeLatentEncoder {
   bDec: number[] | null;
   activation: 'relu' | 'jumprelu' | 'none';
   threshold?: number;
+  /**
+   * A TopK SAE's latent is kept only among the token's k largest: the whole encoder, as base64
+   * little-endian float32 (W [d_sae, d_in] row-major, b [d_sae]), so the spec stays plain JSON.
+   */
+  topK?: { k: number; latent: number; dSae: number; w: string; b: string };
 }
 
 function str(v: unknown): string | undefined {
@@ -46,6 +54,69 @@ function str(v: unknown): string | undefined {
 }
 
 export const GEMMA_SCOPE_PARAMS = 'params.npz';
+export const SPARSIFY_WEIGHTS = 'sae.safetensors';
+/** A TopK latent carries the whole encoder in its spec; past this it would be too big to hash and keep. */
+export const TOPK_ENCODER_MAX_BYTES = 256 * 2 ** 20;
+
+/**
+ * The hook of a sparsify SAE from its hookpoint (the folder name): the output of layer N
+ * (`layers.N`, `h.N`, `gpt_neox.layers.N`, …) is blocks.N.hook_resid_post, its MLP blocks.N.hook_mlp_out.
+ */
+export function sparsifyHook(hookpoint: string): string | undefined {
+  const m = /(?:^|\.)(?:layers|h)\.(\d+)(\.mlp)?$/.exec(hookpoint);
+  if (!m) return undefined;
+  return m[2] ? `blocks.${m[1]}.hook_mlp_out` : `blocks.${m[1]}.hook_resid_post`;
+}
+
+/**
+ * EleutherAI sparsify's layout: `cfg.json` (with `k`, `d_in`) and `sae.safetensors` holding
+ * `encoder.weight` [d_sae, d_in], `encoder.bias`, `W_dec` [d_sae, d_in], `b_dec`. Latents are
+ * relu((x − b_dec)·encoder.weightᵀ + encoder.bias), of which each token keeps its k largest.
+ */
+async function readSparsify(dir: string, cfg: Record<string, unknown>, ref: string, hook: string | undefined): Promise<Sae> {
+  const what = `SAE '${ref}'`;
+  if (cfg.transcode === true) throw new Error(`${what}: a sparsify transcoder (transcode: true) is not an SAE of one hook; transcoders are not supported yet`);
+  if (cfg.skip_connection === true) throw new Error(`${what}: sparsify SAEs with a skip connection are not supported`);
+  const act = str(cfg.activation) ?? 'topk';
+  if (act !== 'topk') throw new Error(`${what}: sparsify activation '${act}' is not supported (only 'topk')`);
+  const k = cfg.k;
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) throw new Error(`${what}: ${SAE_CONFIG} must give k, the latents kept per token, as an integer ≥ 1 (got ${JSON.stringify(k)})`);
+  const folder = dir.split(/[\\/]/).filter(Boolean).pop() ?? '';
+  const hookName = hook ?? sparsifyHook(folder);
+  if (!hookName) {
+    throw new Error(`${what}: the folder name '${folder}' is not a sparsify hookpoint Reverie knows (layers.N, layers.N.mlp); give it: saeLatent(path, latent, { hook: 'blocks.<N>.hook_resid_post' })`);
+  }
+  let file: WeightMap;
+  try {
+    ({ weights: file } = await readSafetensorsFile(join(dir, SPARSIFY_WEIGHTS)));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`${what}: ${code === 'ENOENT' ? `no ${SPARSIFY_WEIGHTS} in ${dir}` : (e as Error).message}`);
+  }
+  const get = (name: string) => {
+    const w = file.get(name);
+    if (!w) throw new Error(`${what}: ${SPARSIFY_WEIGHTS} has no '${name}' (it has ${[...file.keys()].join(', ')})`);
+    return w;
+  };
+  const enc = get('encoder.weight');
+  if (enc.shape.length !== 2) throw new Error(`${what}: encoder.weight must be [d_sae, d_in], got [${enc.shape.join(', ')}]`);
+  const [dSae, dIn] = enc.shape;
+  if (cfg.d_in !== undefined && cfg.d_in !== dIn) throw new Error(`${what}: ${SAE_CONFIG} says d_in = ${String(cfg.d_in)} but encoder.weight is [${dSae}, ${dIn}]`);
+  if (k > dSae) throw new Error(`${what}: k = ${k} is more than its ${dSae} latents`);
+  for (const [name, shape] of [['encoder.bias', [dSae]], ['W_dec', [dSae, dIn]], ['b_dec', [dIn]]] as const) {
+    const s = get(name).shape;
+    if (s.join() !== shape.join()) throw new Error(`${what}: ${name} is [${s.join(', ')}], expected [${shape.join(', ')}] for encoder.weight [${dSae}, ${dIn}]`);
+  }
+  if (4 * dSae * dIn > TOPK_ENCODER_MAX_BYTES) throw new Error(`${what}: its encoder is ${((4 * dSae * dIn) / 2 ** 20).toFixed(0)} MiB; TopK latents need the whole encoder and are supported up to ${TOPK_ENCODER_MAX_BYTES / 2 ** 20} MiB`);
+  // SAELens's names and layout (W_enc [d_in, d_sae]), so one encoder serves every format.
+  const w = enc.data, wEnc = new Float32Array(dIn * dSae);
+  for (let l = 0; l < dSae; l++) for (let r = 0; r < dIn; r++) wEnc[r * dSae + l] = w[l * dIn + r];
+  const weights: WeightMap = new Map([
+    ['W_enc', { shape: [dIn, dSae], data: wEnc }], ['b_enc', get('encoder.bias')], ['W_dec', get('W_dec')], ['b_dec', get('b_dec')],
+    ['encoder.weight', enc],
+  ]);
+  return { dir, hookName, dIn, dSae, applyBDecToInput: true, activation: 'topk', k, weights };
+}
 
 async function isFile(path: string): Promise<boolean> {
   return stat(path).then((s) => s.isFile(), () => false);
@@ -106,6 +177,7 @@ export async function readSae(dir: string, ref: string, hook?: string): Promise<
     throw new Error(`${what}: ${code === 'ENOENT' || code === 'ENOTDIR' ? `no ${SAE_CONFIG} in ${dir} (an SAELens SAE is a folder with ${SAE_CONFIG} and ${SAE_WEIGHTS})` : `cannot read ${SAE_CONFIG} (${(e as Error).message})`}`);
   }
   if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) throw new Error(`${what}: ${SAE_CONFIG} must hold a JSON object`);
+  if (cfg.k !== undefined && !(await isFile(join(dir, SAE_WEIGHTS))) && (await isFile(join(dir, SPARSIFY_WEIGHTS)))) return readSparsify(dir, cfg, ref, hook);
   const meta = (typeof cfg.metadata === 'object' && cfg.metadata !== null ? cfg.metadata : {}) as Record<string, unknown>;
   const hookName = str(cfg.hook_name) ?? str(cfg.hook_point) ?? str(meta.hook_name);
   if (!hookName) throw new Error(`${what}: ${SAE_CONFIG} names no hook (expected "hook_name", or "hook_point" in older SAELens configs)`);
@@ -153,12 +225,17 @@ export function latentEncoder(sae: Sae, index: number, preActivation: boolean, r
   }
   const W = sae.weights.get('W_enc')!.data;
   const wEnc = Array.from({ length: sae.dIn }, (_, r) => W[r * sae.dSae + index]);
+  const topK = sae.activation === 'topk' && !preActivation
+    ? { k: sae.k!, latent: index, dSae: sae.dSae, w: toBase64(sae.weights.get('encoder.weight')!.data), b: toBase64(sae.weights.get('b_enc')!.data) }
+    : undefined;
   return {
     hook: sae.hookName,
     wEnc,
     bEnc: sae.weights.get('b_enc')!.data[index],
     bDec: sae.applyBDecToInput ? Array.from(sae.weights.get('b_dec')!.data) : null,
-    activation: preActivation ? 'none' : sae.activation,
+    // A TopK latent is relu'd, then kept if among the k largest (the spec's topK).
+    activation: preActivation ? 'none' : sae.activation === 'topk' ? 'relu' : sae.activation,
     threshold: sae.activation === 'jumprelu' ? sae.weights.get('threshold')!.data[index] : undefined,
+    ...(topK ? { topK } : {}),
   };
 }

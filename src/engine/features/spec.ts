@@ -3,7 +3,7 @@
  * resolved to numbers. It can be saved with a run or sent to a worker, and turned into a
  * FeatureFn anywhere with `featureFnFromSpec` — no feature file, sandbox or disk access needed.
  */
-import { SymTensor, add, sub, mul, div, neg, abs, relu, sqrt, where, greater, slice, squeeze, reshape, matmul, reduceSum, reduceMean, reduceMax, layerNormalize, GraphShapeError } from '../graph';
+import { SymTensor, add, sub, mul, div, neg, abs, relu, sqrt, where, greater, less, slice, squeeze, reshape, matmul, matmulTransB, topk, reduceSum, reduceMean, reduceMax, layerNormalize, GraphShapeError } from '../graph';
 import type { FeatureFn, FeatureView } from './feature';
 
 export type SpecPosition = 'last' | 'max' | 'mean' | number;
@@ -21,6 +21,8 @@ export type SpecNode =
   | {
     op: 'sae'; hook: string; posAxes: number[]; pos: SpecPosition; wEnc: number[]; bEnc: number; bDec: number[] | null;
     activation: 'relu' | 'jumprelu' | 'none'; threshold?: number;
+    /** TopK SAEs: the latent survives only among the token's k largest (sae.ts SaeLatentEncoder.topK). */
+    topK?: { k: number; latent: number; dSae: number; w: string; b: string };
   };
 
 export interface FeatureSpec {
@@ -33,6 +35,30 @@ export const STANDARDIZE_EPS = 1e-5;
 
 function constant(like: SymTensor, values: readonly number[]): SymTensor {
   return like.graph.constant(Float32Array.from(values), [values.length]);
+}
+
+/** float32 values from base64 (little-endian), as a constant of `shape`. */
+function base64Constant(like: SymTensor, b64: string, shape: number[]): SymTensor {
+  const bytes = Buffer.from(b64, 'base64');
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (bytes.length !== 4 * n) throw new GraphShapeError('feature', `an SAE encoder of shape [${shape}] needs ${4 * n} bytes, the spec holds ${bytes.length}`);
+  const data = new Float32Array(n);
+  new Uint8Array(data.buffer).set(bytes);
+  return like.graph.constant(data, shape);
+}
+
+/**
+ * Latent `latent` of a TopK SAE at x [B, d_in] (b_dec already subtracted): relu(x·Wᵀ + b), kept
+ * where it is among the k largest of the token's latents, else 0. The k-th value gates like a
+ * threshold (no gradient through the selection; the kept latent's gradient is its own).
+ */
+function topKLatent(x: SymTensor, t: { k: number; latent: number; dSae: number; w: string; b: string }): SymTensor {
+  const dIn = x.shape[1] as number;
+  const all = relu(add(matmulTransB(x, base64Constant(x, t.w, [t.dSae, dIn])), base64Constant(x, t.b, [t.dSae]))); // [B, d_sae]
+  const [values] = topk(all, t.k); // [B, k], largest first
+  const kth = slice(values, 1, t.k - 1, t.k);
+  const mine = slice(all, 1, t.latent, t.latent + 1);
+  return squeeze(where(less(mine, kth), 0, mine), [1]);
 }
 
 /** Removes the BOS prefix from the sequence axes: hook values in prompt coordinates. */
@@ -113,6 +139,7 @@ export function featureFnFromSpec(spec: FeatureSpec): FeatureFn {
           let x = pick(promptHook(view, node.hook, node.posAxes), 0, node.pos);
           if (x.rank !== 2) throw new GraphShapeError('feature', `SAE hook '${node.hook}' at one position is ${x}, expected [B, d_in]`);
           if (node.bDec) x = sub(x, constant(x, node.bDec));
+          if (node.topK) return topKLatent(x, node.topK);
           const pre = add(matmul(x, constant(x, node.wEnc)), node.bEnc);
           if (node.activation === 'relu') return relu(pre);
           if (node.activation === 'jumprelu') return where(greater(pre, node.threshold ?? 0), pre, 0);
