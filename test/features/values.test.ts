@@ -29,6 +29,8 @@ export const sae = defineFeature({ model: M, objective: saeLatent('./sae', 7) })
 export const saePre = defineFeature({ model: M, objective: saeLatent('./sae', 7, { preActivation: true }) });
 export const saeJump = defineFeature({ model: M, objective: saeLatent('./sae-jump', 3, { position: 1 }) });
 export const saeLegacy = defineFeature({ model: M, objective: saeLatent('./sae-legacy', 2) });
+export const saeNormed = defineFeature({ model: M, objective: saeLatent('./sae-normed', 7, { preActivation: true }) });
+export const saeScaled = defineFeature({ model: M, objective: saeLatent('./sae-scaled', 7, { preActivation: true }) });
 export const combo = defineFeature({ model: M, objective: combine([[neuron(2, 17), 1], [logit(' happy'), -0.5]]) });
 export const arith = defineFeature({
   model: M,
@@ -97,12 +99,17 @@ test('each built-in and Tensor op equals its hand computation from the hooks', a
     'sae-jump/sae_weights.safetensors': jump,
     'sae-legacy/cfg.json': JSON.stringify({ hook_point: 'blocks.1.mlp.hook_post', apply_b_dec_to_input: false }),
     'sae-legacy/sae_weights.safetensors': legacy,
+    // SAELens normalize_activations: each token to norm √d_in, or × norm_scaling_factor, before b_dec.
+    'sae-normed/cfg.json': JSON.stringify({ hook_name: 'blocks.2.hook_resid_post', normalize_activations: 'constant_norm_rescale' }),
+    'sae-normed/sae_weights.safetensors': sae,
+    'sae-scaled/cfg.json': JSON.stringify({ hook_name: 'blocks.2.hook_resid_post', normalize_activations: 'expected_average_only_in', norm_scaling_factor: 0.7 }),
+    'sae-scaled/sae_weights.safetensors': sae,
   });
   const loaded = await loadFeatureFile(`${root}/features.ts`, { workspaceRoot: root, trusted: true });
   assert.deepEqual(loaded.diagnostics.map((d) => d.format()), []);
   const compiled: Record<string, CompiledFeature> = {};
   for (const f of loaded.features) compiled[f.exportName] = await compileFeature(f, model, { seqLen: N });
-  assert.equal(Object.keys(compiled).length, 25);
+  assert.equal(Object.keys(compiled).length, 27);
 
   const hookNames = [
     'blocks.0.mlp.hook_pre', 'blocks.1.mlp.hook_post', 'blocks.2.mlp.hook_post', 'blocks.3.mlp.hook_post', 'logits',
@@ -142,6 +149,12 @@ test('each built-in and Tensor op equals its hand computation from the hooks', a
       return pre > 0.2 ? pre : 0;
     },
     saeLegacy: (b) => Math.max(0, saeLatentRef(legacy, row(h['blocks.1.mlp.hook_post'], b, last), 2, false)),
+    saeNormed: (b) => {
+      const x = row(h['blocks.2.hook_resid_post'], b, last);
+      const k = Math.sqrt(D) / Math.hypot(...x);
+      return saeLatentRef(sae, x.map((v) => v * k), 7, true);
+    },
+    saeScaled: (b) => saeLatentRef(sae, row(h['blocks.2.hook_resid_post'], b, last).map((v) => v * 0.7), 7, true),
     combo: (b) => at(h['blocks.2.mlp.hook_post'], b, last, 17) - 0.5 * at(h.logits, b, last, HAPPY),
     arith: (b) => {
       const mean = Array.from({ length: N }, (_, p) => at(h['blocks.2.mlp.hook_post'], b, 1 + p, 3)).reduce((a, c) => a + c, 0) / N;

@@ -31,6 +31,12 @@ export interface Sae {
   activation: 'relu' | 'jumprelu' | 'topk';
   /** TopK SAEs (sparsify): how many latents are kept per token. */
   k?: number;
+  /**
+   * SAELens's `normalize_activations`, applied to x before b_dec: `constant_norm_rescale` scales
+   * each token to norm √d_in ('sqrtDOverNorm'); `expected_average_only_in` multiplies by its
+   * norm_scaling_factor (a number).
+   */
+  inputScale?: 'sqrtDOverNorm' | number;
   weights: WeightMap;
 }
 
@@ -47,6 +53,8 @@ export interface SaeLatentEncoder {
    * little-endian float32 (W [d_sae, d_in] row-major, b [d_sae]), so the spec stays plain JSON.
    */
   topK?: { k: number; latent: number; dSae: number; w: string; b: string };
+  /** Sae.inputScale, applied to x before b_dec. */
+  inputScale?: 'sqrtDOverNorm' | number;
 }
 
 function str(v: unknown): string | undefined {
@@ -182,9 +190,17 @@ export async function readSae(dir: string, ref: string, hook?: string): Promise<
   const hookName = str(cfg.hook_name) ?? str(cfg.hook_point) ?? str(meta.hook_name);
   if (!hookName) throw new Error(`${what}: ${SAE_CONFIG} names no hook (expected "hook_name", or "hook_point" in older SAELens configs)`);
   if (cfg.hook_head_index !== undefined && cfg.hook_head_index !== null) throw new Error(`${what}: SAEs on one attention head (hook_head_index) are not supported`);
-  const norm = cfg.normalize_activations;
-  if (norm !== undefined && norm !== null && norm !== 'none') {
-    throw new Error(`${what}: normalize_activations '${String(norm)}' is not supported (only 'none'): the scale depends on the training data`);
+  const norm = cfg.normalize_activations ?? 'none';
+  let inputScale: Sae['inputScale'];
+  if (norm === 'constant_norm_rescale') inputScale = 'sqrtDOverNorm';
+  else if (norm === 'expected_average_only_in') {
+    const f = cfg.norm_scaling_factor;
+    if (typeof f !== 'number' || !Number.isFinite(f) || f <= 0) {
+      throw new Error(`${what}: normalize_activations 'expected_average_only_in' needs its norm_scaling_factor in ${SAE_CONFIG} (it was estimated from training data; SAELens's fold_activation_norm_scaling_factor folds it into the weights)`);
+    }
+    inputScale = f;
+  } else if (norm !== 'none') {
+    throw new Error(`${what}: normalize_activations '${String(norm)}' is not supported (only 'none', 'constant_norm_rescale' and 'expected_average_only_in' with its norm_scaling_factor)`);
   }
   const kind = (str(cfg.architecture) ?? str(cfg.activation_fn_str) ?? str(cfg.activation_fn) ?? 'relu').toLowerCase();
   const activation = kind === 'standard' || kind === 'relu' ? 'relu' : kind === 'jumprelu' ? 'jumprelu' : undefined;
@@ -216,7 +232,7 @@ export async function readSae(dir: string, ref: string, hook?: string): Promise<
   for (const [key, size] of [['d_in', dIn], ['d_sae', dSae]] as const) {
     if (cfg[key] !== undefined && cfg[key] !== size) throw new Error(`${what}: ${SAE_CONFIG} says ${key} = ${String(cfg[key])} but W_enc is [${dIn}, ${dSae}]`);
   }
-  return { dir, hookName, dIn, dSae, applyBDecToInput: cfg.apply_b_dec_to_input !== false, activation, weights };
+  return { dir, hookName, dIn, dSae, applyBDecToInput: cfg.apply_b_dec_to_input !== false, activation, weights, ...(inputScale !== undefined ? { inputScale } : {}) };
 }
 
 export function latentEncoder(sae: Sae, index: number, preActivation: boolean, ref: string): SaeLatentEncoder {
@@ -237,5 +253,6 @@ export function latentEncoder(sae: Sae, index: number, preActivation: boolean, r
     activation: preActivation ? 'none' : sae.activation === 'topk' ? 'relu' : sae.activation,
     threshold: sae.activation === 'jumprelu' ? sae.weights.get('threshold')!.data[index] : undefined,
     ...(topK ? { topK } : {}),
+    ...(sae.inputScale !== undefined ? { inputScale: sae.inputScale } : {}),
   };
 }

@@ -23,6 +23,8 @@ export type SpecNode =
     activation: 'relu' | 'jumprelu' | 'none'; threshold?: number;
     /** TopK SAEs: the latent survives only among the token's k largest (sae.ts SaeLatentEncoder.topK). */
     topK?: { k: number; latent: number; dSae: number; w: string; b: string };
+    /** SAELens normalize_activations, before b_dec: each token to norm √d_in, or × a factor. */
+    inputScale?: 'sqrtDOverNorm' | number;
   };
 
 export interface FeatureSpec {
@@ -138,6 +140,8 @@ export function featureFnFromSpec(spec: FeatureSpec): FeatureFn {
         case 'sae': {
           let x = pick(promptHook(view, node.hook, node.posAxes), 0, node.pos);
           if (x.rank !== 2) throw new GraphShapeError('feature', `SAE hook '${node.hook}' at one position is ${x}, expected [B, d_in]`);
+          if (node.inputScale === 'sqrtDOverNorm') x = mul(x, div(Math.sqrt(x.shape[1] as number), sqrt(reduceSum(mul(x, x), [-1], true))));
+          else if (typeof node.inputScale === 'number') x = mul(x, node.inputScale);
           if (node.bDec) x = sub(x, constant(x, node.bDec));
           if (node.topK) return topKLatent(x, node.topK);
           const pre = add(matmul(x, constant(x, node.wEnc)), node.bEnc);
