@@ -381,7 +381,16 @@ export function attention(layer: number, head: number, fromPos: Position, toPos:
  * `hook`, else from the path (`layer_<L>` under a `-res` release: `blocks.<L>.hook_resid_post`;
  * `-mlp`: `blocks.<L>.hook_mlp_out`).
  */
-export function saeLatent(sae: string, index: number, options?: { preActivation?: boolean; position?: Position; hook?: string }): Objective;
+export function saeLatent(sae: SaeSource, index: number, options?: { preActivation?: boolean; position?: Position; hook?: string }): Objective;
+
+/**
+ * Where an SAE is: a path relative to this file, or a name found in the Hugging Face cache —
+ * `{ repo: 'google/gemma-scope-2b-pt-res', path: 'layer_12/width_16k/average_l0_82' }` (optionally
+ * `revision`), or `{ release: 'gemma-scope-2b-pt-res', id: 'layer_12/width_16k/average_l0_82' }` for
+ * releases whose ids are paths (gpt2-small-res-jb, gemma-scope-{2b,9b}-pt-{res,mlp}). A name not in
+ * the cache is an error with the `huggingface-cli download` command that fetches it.
+ */
+export type SaeSource = string | { repo: string; path?: string; revision?: string } | { release: string; id: string };
 
 /**
  * A weighted sum of objectives or features: `combine([[f1, 1], [f2, -0.5]])` is f1 − 0.5·f2. A

@@ -391,9 +391,27 @@ function attention(layer: number, head: number, fromPos: Position, toPos: Positi
   });
 }
 
-function saeLatent(sae: string, index: number, options: { preActivation?: boolean; position?: Position; hook?: string } = {}): Api.Objective {
+/** saeLatent's object forms as the host's SAE names (src/engine/features/sae-sources.ts). */
+function saeName(sae: Api.SaeSource): string {
+  if (typeof sae === 'string') {
+    if (!sae) fail(`saeLatent(): expected the SAE's path or name, got an empty string`);
+    return sae;
+  }
+  const o = (typeof sae === 'object' && sae !== null ? sae : {}) as Record<string, unknown>;
+  if (typeof o.release === 'string' && o.release) {
+    if (typeof o.id !== 'string' || !o.id) fail(`saeLatent(): { release: '${o.release}' } needs an id (the SAE's id in the release), got ${safeString(o.id)}`);
+    return `release:${o.release}/${o.id}`;
+  }
+  if (typeof o.repo === 'string' && /^[\w.-]+\/[\w.-]+$/.test(o.repo)) {
+    for (const k of ['path', 'revision']) if (o[k] !== undefined && typeof o[k] !== 'string') fail(`saeLatent(): ${k} must be a string, got ${safeString(o[k])}`);
+    return `hf:${o.repo}${o.revision ? `@${o.revision as string}` : ''}${o.path ? `/${o.path as string}` : ''}`;
+  }
+  return fail(`saeLatent(): expected a path, { release, id } or { repo: 'org/name', path }, got ${safeString(sae)}`);
+}
+
+function saeLatent(source: Api.SaeSource, index: number, options: { preActivation?: boolean; position?: Position; hook?: string } = {}): Api.Objective {
   return builtin(() => {
-    if (typeof sae !== 'string' || !sae) fail(`saeLatent(): expected the SAE folder's path, got ${safeString(sae)}`);
+    const sae = saeName(source);
     positiveInt(index, 'saeLatent(): the latent index');
     const { preActivation = false, position = 'last', hook } = options ?? {};
     if (typeof preActivation !== 'boolean') fail(`saeLatent(): preActivation must be true or false, got ${safeString(preActivation)}`);

@@ -87,7 +87,7 @@ test('SAELens configs: hook names old and new, b_dec handling, refused variants'
 
   await assert.rejects(readSae(dir(saeFiles({})), 'e'), /SAE 'e': cfg\.json names no hook/);
   await assert.rejects(readSae(dir(saeFiles({ hook_name: 'x', architecture: 'topk' })), 'f'), /'topk' SAEs are not supported/);
-  await assert.rejects(readSae(dir(saeFiles({ hook_name: 'x', normalize_activations: 'expected_average_only_in' })), 'g'), /normalize_activations 'expected_average_only_in' is not supported/);
+  await assert.rejects(readSae(dir(saeFiles({ hook_name: 'x', normalize_activations: 'expected_average_only_in' })), 'g'), /normalize_activations 'expected_average_only_in' needs its norm_scaling_factor in cfg.json/);
   await assert.rejects(readSae(dir(saeFiles({ hook_name: 'x', d_in: 5 })), 'h'), /cfg\.json says d_in = 5 but W_enc is \[4, 3\]/);
   await assert.rejects(readSae(dir(saeFiles({ hook_name: 'x', architecture: 'jumprelu' })), 'i'), /has no 'threshold'/);
   await assert.rejects(readSae(dir({ 'cfg.json': '{"hook_name": "x"}' }), 'j'), /SAE 'j': no sae_weights\.safetensors in/);

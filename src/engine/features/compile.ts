@@ -18,6 +18,7 @@ import { FeatureSpec, SpecNode, featureFnFromSpec } from './spec';
 import { checkTokenId, resolveTokenText } from './tokens';
 import { readVector, splitTensorRef } from './vectors';
 import { readSae, latentEncoder, Sae } from './sae';
+import { isNamedSae, resolveNamedSae } from './sae-sources';
 import { OutsideWorkspaceError, resolveInWorkspace } from './workspace';
 import type { EpoOverrides } from './options';
 
@@ -138,8 +139,9 @@ class Resolver {
   }
 
   private sae(ref: string, site: string, hook: string | undefined): Promise<Sae> {
-    return this.guard(site, () => {
-      const dir = this.path(ref, site, 'SAE');
+    return this.guard(site, async () => {
+      // A named SAE (Hub repo or release) lives in the Hugging Face cache, like models.
+      const dir = isNamedSae(ref) ? await resolveNamedSae(ref) : this.path(ref, site, 'SAE');
       const key = `${dir}\0${hook ?? ''}`;
       let p = this.saes.get(key);
       if (!p) this.saes.set(key, (p = readSae(dir, ref, hook)));

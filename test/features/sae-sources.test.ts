@@ -1,0 +1,77 @@
+/**
+ * SAEs by name from the Hugging Face cache: `{ release, id }` and `{ repo, path }` resolve to the
+ * cached snapshot (the same latents as the same files by path), and what is not cached is an
+ * error at the saeLatent call that gives the download command.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadFeatureFile } from '../../src/engine/features/load';
+import { compileFeature, CompiledFeature } from '../../src/engine/features/compile';
+import { parseNamedSae } from '../../src/engine/features/sae-sources';
+import { stories260K, workspace, runFeatures, prng, locate } from './helpers';
+
+const COMMIT = 'c'.repeat(40);
+function cachedRepo(cache: string, repo: string, files: Record<string, string>): void {
+  const root = join(cache, `models--${repo.replace('/', '--')}`);
+  mkdirSync(join(root, 'refs'), { recursive: true });
+  writeFileSync(join(root, 'refs', 'main'), COMMIT);
+  for (const [to, from] of Object.entries(files)) cpSync(from, join(root, 'snapshots', COMMIT, to), { recursive: true });
+}
+
+test('SAE names parse to a repo, a revision and a path', () => {
+  assert.deepEqual(parseNamedSae('release:gemma-scope-2b-pt-res/layer_12/width_16k/average_l0_82'), { repo: 'google/gemma-scope-2b-pt-res', revision: 'main', path: 'layer_12/width_16k/average_l0_82' });
+  assert.deepEqual(parseNamedSae('hf:EleutherAI/sae-llama-3-8b-32x@v1/layers.6'), { repo: 'EleutherAI/sae-llama-3-8b-32x', revision: 'v1', path: 'layers.6' });
+  assert.deepEqual(parseNamedSae('hf:org/repo'), { repo: 'org/repo', revision: 'main', path: '' });
+  assert.throws(() => parseNamedSae('release:gemma-scope-2b-pt-res-canonical/layer_12/width_16k/canonical'), /not one Reverie knows \(canonical ids name no folder by themselves: give \{ repo, path \} with the average_l0 folder\)/);
+  assert.throws(() => parseNamedSae('release:gemma-scope-2b-pt-res'), /needs an id/);
+});
+
+const FEATURES = `import { defineFeature, saeLatent } from 'reverie';
+const M = 'stories260K';
+export const byRelease = defineFeature({ model: M, objective: saeLatent({ release: 'gemma-scope-2b-pt-res', id: 'layer_2/width_32/average_l0_6' }, 5) });
+export const byPath = defineFeature({ model: M, objective: saeLatent('./gemma-scope-res/layer_2/width_32/average_l0_6', 5) });
+export const byRepo = defineFeature({ model: M, objective: saeLatent({ repo: 'org/sparsify-tiny', path: 'layers.2' }, 13) });
+export const sparsifyByPath = defineFeature({ model: M, objective: saeLatent('./sp/layers.2', 13) });
+export const absent = defineFeature({ model: M, objective: saeLatent({ repo: 'org/absent', path: 'layers.1' }, 0) });
+`;
+
+test('named SAEs come from the cache, as the same files by path do; an uncached one says how to fetch it', async () => {
+  const cache = mkdtempSync(join(tmpdir(), 'reverie-sae-cache-'));
+  const gs = 'test/fixtures/saes/gemma-scope-stories260k-res/layer_2/width_32/average_l0_6';
+  const sp = 'test/fixtures/saes/sparsify-stories260k/layers.2';
+  cachedRepo(cache, 'google/gemma-scope-2b-pt-res', { 'layer_2/width_32/average_l0_6': gs });
+  cachedRepo(cache, 'org/sparsify-tiny', { 'layers.2': sp });
+  const root = workspace({ 'features.ts': FEATURES });
+  cpSync(gs, join(root, 'gemma-scope-res', 'layer_2', 'width_32', 'average_l0_6'), { recursive: true });
+  cpSync(sp, join(root, 'sp', 'layers.2'), { recursive: true });
+  const saved = process.env.HF_HUB_CACHE;
+  process.env.HF_HUB_CACHE = cache;
+  try {
+    const model = await stories260K();
+    const loaded = await loadFeatureFile(`${root}/features.ts`, { workspaceRoot: root, trusted: true });
+    assert.deepEqual(loaded.diagnostics.map((d) => d.format()), []);
+    const compiled: Record<string, CompiledFeature> = {};
+    const errors: Record<string, { message: string; line: number }> = {};
+    for (const f of loaded.features) {
+      try {
+        compiled[f.exportName] = await compileFeature(f, model, { seqLen: 6 });
+      } catch (e) {
+        errors[f.exportName] = e as { message: string; line: number };
+      }
+    }
+    assert.deepEqual(Object.keys(errors), ['absent']);
+    assert.match(errors.absent.message, /org\/absent \(main\) is not in the Hugging Face cache at .*models--org--absent; fetch it with `huggingface-cli download org\/absent --include 'layers\.1\/\*'`/);
+    assert.equal(errors.absent.line, locate(FEATURES, "saeLatent({ repo: 'org/absent'").line);
+    const rand = prng(4);
+    const prompts = Array.from({ length: 4 }, () => Array.from({ length: 6 }, () => 3 + Math.floor(rand() * 509)));
+    const run = await runFeatures(model, Object.fromEntries(Object.entries(compiled).map(([k, c]) => [k, c.fn])), [], prompts);
+    assert.deepEqual([...run.features.byRelease], [...run.features.byPath]);
+    assert.deepEqual([...run.features.byRepo], [...run.features.sparsifyByPath]);
+    assert.ok([...run.features.byPath].some((v) => v !== 0), 'not every value is gated off');
+  } finally {
+    if (saved === undefined) delete process.env.HF_HUB_CACHE; else process.env.HF_HUB_CACHE = saved;
+  }
+});
