@@ -63,6 +63,8 @@ test('named SAEs come from the cache, as the same files by path do; an uncached 
       }
     }
     assert.deepEqual(Object.keys(errors), ['absent']);
+    assert.deepEqual(compiled.byRelease.saeLatents, [{ sae: 'gemma-scope-2b-pt-res/layer_2/width_32/average_l0_6', latent: 5, hook: 'blocks.2.hook_resid_post' }]);
+    assert.deepEqual(compiled.byRepo.saeLatents, [{ sae: 'org/sparsify-tiny/layers.2', latent: 13, hook: 'blocks.2.hook_resid_post' }]);
     assert.match(errors.absent.message, /org\/absent \(main\) is not in the Hugging Face cache at .*models--org--absent; fetch it with `huggingface-cli download org\/absent --include 'layers\.1\/\*'`/);
     assert.equal(errors.absent.line, locate(FEATURES, "saeLatent({ repo: 'org/absent'").line);
     const rand = prng(4);

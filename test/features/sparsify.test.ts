@@ -61,6 +61,9 @@ test('TopK latents equal the kept relu((x − b_dec)·Wᵀ + b) from the hooks',
   assert.deepEqual(loaded.diagnostics.map((d) => d.format()), []);
   compiled = {};
   for (const f of loaded.features) compiled[f.exportName] = await compileFeature(f, model, { seqLen: N });
+  // What the panel's header and the CLI's summary say the feature reads.
+  assert.deepEqual(compiled.l13.saeLatents, [{ sae: './saes/layers.2', latent: 13, hook: 'blocks.2.hook_resid_post' }]);
+  assert.deepEqual(compiled.other.saeLatents, [{ sae: './saes/renamed', latent: 21, hook: 'blocks.1.hook_resid_post' }]);
   const rand = prng(8);
   const prompts = Array.from({ length: 8 }, () => Array.from({ length: N }, () => 3 + Math.floor(rand() * 509)));
   const run = await runFeatures(model, Object.fromEntries(Object.entries(compiled).map(([k, c]) => [k, c.fn])), ['blocks.1.hook_resid_post', 'blocks.2.hook_resid_post'], prompts);

@@ -62,6 +62,7 @@ function progress(o: DreamCliOptions, total: number): { update(e: EpoIterationEv
 function summary(model: LoadedModel, feature: PreparedFeature, r: EpoResult, buildMs: number): string {
   const lines = [
     `${feature.info.name} on ${model.id}: ${r.iterationsDone} iterations${r.cancelled ? ' (cancelled)' : ''}, seed ${r.seed}`,
+    `  ${feature.info.description}`,
     `best feature at XE < 4: ${fmt(r.bestFeatureXeBelow4)}   at XE < 6: ${fmt(r.bestFeatureXeBelow6)}`,
     `${r.stats.evaluations} prompts evaluated, ${r.stats.gradients} gradients, ${r.frontier.length} on the frontier`,
     `time ${(r.timings.totalMs / 1000).toFixed(2)} s (graphs ${(buildMs / 1000).toFixed(2)} s): gradient ${(r.timings.gradientMs / 1000).toFixed(2)} s, scoring ${(r.timings.scoringMs / 1000).toFixed(2)} s, proposal ${(r.timings.proposalMs / 1000).toFixed(2)} s, selection ${(r.timings.selectionMs / 1000).toFixed(2)} s`,

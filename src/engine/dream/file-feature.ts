@@ -47,6 +47,13 @@ export async function loadOneFeature(file: string, exportName: string | undefine
   return f;
 }
 
+/** Where the feature is defined and, for SAE latents, which (the panel's header and the CLI show it). */
+function defaultDescription(feature: LoadedFeature, compiled: CompiledFeature): string {
+  const where = `${feature.exportName} in ${relative(feature.workspaceRoot, feature.file) || feature.file}`;
+  const saes = compiled.saeLatents.map((s) => `SAE ${s.sae} latent ${s.latent} (${s.hook})`);
+  return saes.length ? `${saes.join(', ')} · ${where}` : where;
+}
+
 /** A compiled feature as a PreparedFeature; its hash is over the compiled spec, so edits that change nothing keep it. */
 export async function prepareLoadedFeature(feature: LoadedFeature, model: LoadedModel): Promise<PreparedFeature & { compiled: CompiledFeature }> {
   let compiled: CompiledFeature;
@@ -59,7 +66,7 @@ export async function prepareLoadedFeature(feature: LoadedFeature, model: Loaded
   return {
     fn: compiled.fn,
     info: {
-      name: feature.name, description: feature.description ?? `${feature.exportName} in ${relative(feature.workspaceRoot, feature.file) || feature.file}`, sourceHash,
+      name: feature.name, description: feature.description ?? defaultDescription(feature, compiled), sourceHash,
       kind: 'file', file: relative(feature.workspaceRoot, feature.file) || feature.file, exportName: feature.exportName,
     },
     bannedText: compiled.bannedText,

@@ -38,6 +38,8 @@ export interface CompiledFeature {
   seqLen: number;
   /** The feature's EPO overrides, with seqLen and bannedText filled in. */
   epo: EpoOverrides;
+  /** The SAE latents it reads, by the SAE's name as written and the hook it reads (for display). */
+  saeLatents: { sae: string; latent: number; hook: string }[];
 }
 
 export interface CompileOptions {
@@ -101,12 +103,14 @@ export async function compileFeature(feature: LoadedFeature, model: FeatureModel
 
   const targets = [...new Set(await Promise.all(traced.targetTokens.map((t) => resolver.tokenId(t, traced.root!.site))))];
   const bannedText = feature.bannedText ?? targets.map((id) => model.tokenizer.tokenText(id).trim()).filter(Boolean);
-  return { fn, spec, bannedText, seqLen, epo: { ...feature.epo, seqLen, bannedText } };
+  return { fn, spec, bannedText, seqLen, epo: { ...feature.epo, seqLen, bannedText }, saeLatents: resolver.saeLatents };
 }
 
 /** Resolves the traced tree's references (tokens, vector files, SAE folders) to numbers. */
 class Resolver {
   private readonly saes = new Map<string, Promise<Sae>>();
+  /** Every SAE latent resolved, in the order the objective reads them. */
+  readonly saeLatents: { sae: string; latent: number; hook: string }[] = [];
   constructor(
     private readonly feature: LoadedFeature,
     private readonly model: FeatureModel,
@@ -186,6 +190,7 @@ class Resolver {
           if (hook.shape[1] !== sae.dIn) {
             throw new Error(`SAE '${n.sae}' has d_in ${sae.dIn}, but ${this.model.name}'s '${enc.hook}' has ${hook.shape[1]} channels (is the SAE for another model?)`);
           }
+          this.saeLatents.push({ sae: n.sae.replace(/^(hf|release):/, ''), latent: n.index, hook: enc.hook });
           return { op: 'sae' as const, ...enc, posAxes: [0], pos: n.pos };
         });
       }
