@@ -9,11 +9,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadFeatureFile } from '../../src/engine/features/load';
-import { compileFeature, CompiledFeature } from '../../src/engine/features/compile';
 import { parseNpz, readNpz } from '../../src/engine/features/npz';
 import { gemmaScopeHook } from '../../src/engine/features/sae';
-import { stories260K, workspace, runFeatures, row, prng, locate } from './helpers';
+import { stories260K, workspace, runFeatures, row, prng, locate, compileEach } from './helpers';
 
 const FIXTURE = 'test/fixtures/saes/gemma-scope-stories260k-res/layer_2/width_32/average_l0_6';
 const arrays = JSON.parse(readFileSync(join(FIXTURE, 'arrays.json'), 'utf8')) as Record<string, { shape: number[]; data: number[] }>;
@@ -58,17 +56,8 @@ test('Gemma Scope latents equal JumpReLU(x·W_enc + b_enc) from the hooks; a fil
     'other/params.npz': npz,
   });
   const model = await stories260K();
-  const loaded = await loadFeatureFile(`${root}/features.ts`, { workspaceRoot: root, trusted: true });
-  assert.deepEqual(loaded.diagnostics.map((d) => d.format()), []);
-  const compiled: Record<string, CompiledFeature> = {};
-  const errors: Record<string, { message: string; line: number }> = {};
-  for (const f of loaded.features) {
-    try {
-      compiled[f.exportName] = await compileFeature(f, model, { seqLen: N });
-    } catch (e) {
-      errors[f.exportName] = e as { message: string; line: number };
-    }
-  }
+  const { diagnostics, compiled, errors } = await compileEach(model, root, 'features.ts', N);
+  assert.deepEqual(diagnostics, []);
   assert.deepEqual(Object.keys(errors), ['noHook']);
   assert.match(errors.noHook.message, /SAE '\.\/other\/params\.npz': a Gemma Scope params\.npz has no config naming its hook, and the path does not say it .* give it: saeLatent\(path, latent, \{ hook: 'blocks\.<L>\.hook_resid_post' \}\)/);
   assert.equal(errors.noHook.line, locate(FEATURES, "saeLatent('./other/params.npz', 1)").line);

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { readLlama2c } from '../../src/engine/models/llama2c';
 import { SentencePieceTokenizer } from '../../src/engine/tokenizers/sentencepiece';
-import type { FeatureModel } from '../../src/engine/features/compile';
+import { compileFeature, type CompiledFeature, type FeatureModel } from '../../src/engine/features/compile';
+import { loadFeatureFile } from '../../src/engine/features/load';
 import { Graph, toOnnx } from '../../src/engine/graph';
 import { buildForward } from '../../src/engine/models/forward';
 import { EngineSession } from '../../src/engine/runtime/ort';
@@ -97,3 +98,25 @@ export function row(t: { dims: number[]; data: Float32Array }, ...idx: number[])
 
 /** A deterministic PRNG in [0, 1). */
 export const prng = mulberry32;
+
+/**
+ * Loads a feature file and compiles each of its features at `seqLen`, keeping each feature's
+ * compile error (message and line) instead of stopping at the first.
+ */
+export async function compileEach(model: FeatureModel, root: string, file: string, seqLen: number): Promise<{
+  diagnostics: string[];
+  compiled: Record<string, CompiledFeature>;
+  errors: Record<string, { message: string; line: number }>;
+}> {
+  const loaded = await loadFeatureFile(join(root, file), { workspaceRoot: root, trusted: true });
+  const compiled: Record<string, CompiledFeature> = {};
+  const errors: Record<string, { message: string; line: number }> = {};
+  for (const f of loaded.features) {
+    try {
+      compiled[f.exportName] = await compileFeature(f, model, { seqLen });
+    } catch (e) {
+      errors[f.exportName] = e as { message: string; line: number };
+    }
+  }
+  return { diagnostics: loaded.diagnostics.map((d) => d.format()), compiled, errors };
+}

@@ -8,10 +8,8 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadFeatureFile } from '../../src/engine/features/load';
-import { compileFeature, CompiledFeature } from '../../src/engine/features/compile';
 import { parseNamedSae } from '../../src/engine/features/sae-sources';
-import { stories260K, workspace, runFeatures, prng, locate } from './helpers';
+import { stories260K, workspace, runFeatures, prng, locate, compileEach } from './helpers';
 
 const COMMIT = 'c'.repeat(40);
 function cachedRepo(cache: string, repo: string, files: Record<string, string>): void {
@@ -51,17 +49,8 @@ test('named SAEs come from the cache, as the same files by path do; an uncached 
   process.env.HF_HUB_CACHE = cache;
   try {
     const model = await stories260K();
-    const loaded = await loadFeatureFile(`${root}/features.ts`, { workspaceRoot: root, trusted: true });
-    assert.deepEqual(loaded.diagnostics.map((d) => d.format()), []);
-    const compiled: Record<string, CompiledFeature> = {};
-    const errors: Record<string, { message: string; line: number }> = {};
-    for (const f of loaded.features) {
-      try {
-        compiled[f.exportName] = await compileFeature(f, model, { seqLen: 6 });
-      } catch (e) {
-        errors[f.exportName] = e as { message: string; line: number };
-      }
-    }
+    const { diagnostics, compiled, errors } = await compileEach(model, root, 'features.ts', 6);
+    assert.deepEqual(diagnostics, []);
     assert.deepEqual(Object.keys(errors), ['absent']);
     assert.deepEqual(compiled.byRelease.saeLatents, [{ sae: 'gemma-scope-2b-pt-res/layer_2/width_32/average_l0_6', latent: 5, hook: 'blocks.2.hook_resid_post' }]);
     assert.deepEqual(compiled.byRepo.saeLatents, [{ sae: 'org/sparsify-tiny/layers.2', latent: 13, hook: 'blocks.2.hook_resid_post' }]);
