@@ -3,11 +3,13 @@
  * the one-hot gradient G and its top-16 candidates per position) on the bundled model and tiny
  * checkpoints of two families, run on REVERIE_BENCH_PROVIDER (default webgpu) in fp32 and fp16.
  * Prints the provider that actually ran (a fallback to CPU is named) and the worst differences,
- * to read against the fp16 tolerance `test/models/fp16.test.ts` states for the CPU.
+ * to read against the fp16 tolerance `test/models/fp16.test.ts` states for the CPU. Then the dream
+ * graph itself (score, top-k and saliency as `If` branches of one session) on the provider against
+ * the CPU: the branches must run there as the separate graphs do.
  */
 import { join } from 'node:path';
 import { loadModel } from '../src/engine/models/load';
-import { neuronFeature } from '../src/engine/dream/dream';
+import { neuronFeature, dreamBackend } from '../src/engine/dream/dream';
 import { buildGradientGraph } from '../src/engine/dream/graphs';
 import { EngineSession, type Provider, type TensorData } from '../src/engine/runtime/ort';
 
@@ -50,6 +52,22 @@ export async function benchGpuCheck(): Promise<void> {
         `feature |Δ| ${diff(arr(a.feature), arr(b.feature)).toExponential(2)} of max ${maxAbs(arr(a.feature)).toFixed(3)}, ` +
         `XE |Δ| ${diff(arr(a.xe), arr(b.xe)).toExponential(2)}, G |Δ| ${(diff(arr(a.G), arr(b.G)) / maxAbs(arr(a.G))).toExponential(2)} of max |G|, ` +
         `top-16 overlap ${(same / (16 * B * n)).toFixed(3)}`);
+    }
+    const prompts = [0, 1].map((b) => Int32Array.from(ids.subarray(b * n, (b + 1) * n), Number));
+    const onCpu = dreamBackend(model, spec.feature, n, { provider: 'cpu', dtype: 'fp32' });
+    const onProvider = dreamBackend(model, spec.feature, n, { provider, dtype: 'fp32' });
+    try {
+      const [a, b] = [await onCpu.score(prompts), await onProvider.score(prompts)];
+      const [ta, tb] = [await onCpu.topK(prompts, [0.5, 2], 16), await onProvider.topK(prompts, [0.5, 2], 16)];
+      const overlap = ta.reduce((s, r, i) => s + [...tb[i]].filter((v) => r.includes(v)).length, 0) / ta.reduce((s, r) => s + r.length, 0);
+      const sal = [await onCpu.saliency(prompts[0]), await onProvider.saliency(prompts[0])];
+      console.log(`${model.name} dream graph on ${onProvider.warnings[0] ? `cpu (${onProvider.warnings[0]})` : onProvider.ranOn}: ` +
+        `feature |Δ| ${Math.max(...a.feature.map((v, i) => Math.abs(v - b.feature[i]))).toExponential(2)}, ` +
+        `XE |Δ| ${Math.max(...a.xe.map((v, i) => Math.abs(v - b.xe[i]))).toExponential(2)}, top-16 overlap ${overlap.toFixed(3)}, ` +
+        `saliency |Δ| ${Math.max(...sal[0].map((v, i) => Math.abs(v - sal[1][i]))).toExponential(2)}`);
+    } finally {
+      await onCpu.dispose();
+      await onProvider.dispose();
     }
   }
 }

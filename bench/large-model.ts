@@ -82,7 +82,7 @@ function memory(): { rss: number; pss: number; anon: number } {
 
 /** Peak memory of one phase of the run, in bytes. */
 interface Peaks { rss: number; pss: number; anon: number }
-const PHASES = ['load', 'graphs and sessions', 'iterations'] as const;
+const PHASES = ['load', 'graph and session', 'iterations'] as const;
 
 /**
  * Samples memory every 50 ms from a worker thread (the main thread blocks in ONNX Runtime) and
@@ -213,7 +213,7 @@ export async function benchLargeModel(): Promise<void> {
     const model = await loadModel(id, { cacheDir: cache, allowDownload: false });
     const loadS = (performance.now() - t0) / 1000;
     const afterLoad = memory();
-    sampler.phase('graphs and sessions');
+    sampler.phase('graph and session');
     console.log(`loaded through the Hub cache in ${loadS.toFixed(1)} s; RSS ${(afterLoad.rss / GiB).toFixed(2)} GiB`);
     const iterations: number[] = [];
     let last = performance.now(), buildS = 0;
@@ -228,7 +228,7 @@ export async function benchLargeModel(): Promise<void> {
     const sampled = await sampler.stop();
     for (const w of out.warnings) console.log(`warning: ${w}`);
     console.log(`ran on ${out.warnings.length ? 'cpu (fallback)' : provider}`);
-    console.log(`graphs and sessions ${buildS.toFixed(1)} s; iterations ${iterations.map((s) => s.toFixed(2)).join(', ')} s; ${out.result.stats.evaluations} prompts scored`);
+    console.log(`graph and session ${buildS.toFixed(1)} s; iterations ${iterations.map((s) => s.toFixed(2)).join(', ')} s; ${out.result.stats.evaluations} prompts scored`);
     // Scoring: one forward of n (+ BOS) tokens per prompt, 2 FLOPs per multiply-add (attention's own products are < 1 % here).
     const T = n + (model.tokenizer.addsBos ? 1 : 0);
     const scoringS = out.result.timings.scoringMs / 1000;

@@ -301,9 +301,9 @@ export class DreamSession {
     slot.topKUsed = Math.min(slot.config.topK, allowedCount);
     const large = weightBytes(model.weights) >= LARGE_WEIGHTS_FROM;
     const t0 = performance.now();
-    if (large) this.deps.notify({ kind: 'stage', model: model.id, sessionId: this.id, message: 'reading the weights into the graphs and creating the sessions …' });
-    await backend.warmUp(slot.topKUsed);
-    if (large) this.deps.notify({ kind: 'stage', model: model.id, sessionId: this.id, message: `graphs and sessions ready in ${((performance.now() - t0) / 1000).toFixed(1)} s` });
+    if (large) this.deps.notify({ kind: 'stage', model: model.id, sessionId: this.id, message: 'reading the weights into the graph and creating its session …' });
+    await backend.warmUp();
+    if (large) this.deps.notify({ kind: 'stage', model: model.id, sessionId: this.id, message: `graph and session ready in ${((performance.now() - t0) / 1000).toFixed(1)} s` });
     for (const w of backend.warnings) {
       if (!this.warnings.includes(w)) {
         this.warnings.push(w);

@@ -132,7 +132,7 @@ export function registerDream(program: Command): void {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     const announce = weightBytes(model.weights) >= LARGE_WEIGHTS_FROM && !o.quiet && !o.json;
-    if (announce) process.stderr.write('reading the weights into the graphs and creating the sessions …\n');
+    if (announce) process.stderr.write('reading the weights into the graph and creating its session …\n');
     let shown = 0;
     const onWeights = announce ? (done: number, total: number) => {
       const now = performance.now();

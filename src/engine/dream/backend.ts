@@ -1,6 +1,7 @@
 /**
- * The real EPO backend: ONNX graphs of model + feature run by ONNX Runtime. Sessions are
- * created once per graph (top-k graphs once per k) and reused for every batch.
+ * The real EPO backend: ONNX graphs of model + feature run by ONNX Runtime. One session serves
+ * scoring, the top-k (any k) and saliency — the dream graph's branches — so the weights are
+ * resident once per dream, and it is reused for every batch.
  */
 import type { EpoBackend } from '../epo/backend';
 import type { Tokenizer } from '../tokenizers/tokenizer';
@@ -8,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { EngineSession, SessionOptions, TensorData, graphDtype, type Provider } from '../runtime/ort';
 import { ExternalStore } from '../graph/external-store';
 import { LARGE_WEIGHTS_FROM, weightBytes } from '../models/weights';
-import { buildScoreGraph, buildTopKGraph, buildSaliencyGraph, DreamGraphSpec } from './graphs';
+import { buildDreamGraph, DREAM_BRANCH, DreamGraphSpec } from './graphs';
 
 /** Text made only of control characters (tab and newline excepted), e.g. llama2.c's <0x03> byte token. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -27,12 +28,10 @@ export function allowedTokens(tokenizer: Tokenizer, vocabRows: number): Uint8Arr
 
 export class OrtDreamBackend implements EpoBackend {
   readonly vocabRows: number;
-  private scoreSession?: Promise<EngineSession>;
-  private saliencySession?: Promise<EngineSession>;
-  private readonly topkSessions = new Map<number, Promise<EngineSession>>();
+  private dreamSession?: Promise<EngineSession>;
   /** Providers' fallback warnings, reported once by the caller. */
   readonly warnings: string[] = [];
-  /** The provider the sessions run on (after warmUp): what `auto` or a fallback settled on. */
+  /** The provider the session runs on (after warmUp): what `auto` or a fallback settled on. */
   ranOn?: Provider;
 
   private readonly spec: DreamGraphSpec;
@@ -71,6 +70,7 @@ export class OrtDreamBackend implements EpoBackend {
 
   private async session(name: string, build: () => Uint8Array): Promise<EngineSession> {
     const bytes = build();
+    this.weightsRead?.();
     let model: Uint8Array | { path: string; bytes: Uint8Array } = bytes;
     if (this.store) {
       const path = this.store.modelPath(name);
@@ -85,23 +85,24 @@ export class OrtDreamBackend implements EpoBackend {
     return s;
   }
 
-  /** Builds the graphs and sessions up front, so the first iteration's timing is honest. */
-  async warmUp(k: number): Promise<void> {
-    await Promise.all([this.scoreSessionOnce(), this.topkSessionFor(k)]);
-    this.weightsRead?.();
+  /** Builds the graph and its session up front, so the first iteration's timing is honest. */
+  async warmUp(): Promise<void> {
+    await this.sessionOnce();
   }
 
-  private scoreSessionOnce(): Promise<EngineSession> {
-    return (this.scoreSession ??= this.session('score', () => buildScoreGraph(this.spec)));
+  private sessionOnce(): Promise<EngineSession> {
+    return (this.dreamSession ??= this.session('dream', () => buildDreamGraph(this.spec, this.allowed)));
   }
 
-  private topkSessionFor(k: number): Promise<EngineSession> {
-    let s = this.topkSessions.get(k);
-    if (!s) {
-      s = this.session(`topk${k}`, () => buildTopKGraph(this.spec, this.allowed, k));
-      this.topkSessions.set(k, s);
-    }
-    return s;
+  /** Runs one branch of the dream graph; the inputs other branches read get placeholders. */
+  private async run(branch: keyof typeof DREAM_BRANCH, prompts: Int32Array[], fetches: string[], lambdas?: number[], k = 1): Promise<Record<string, TensorData>> {
+    const s = await this.sessionOnce();
+    return s.run({
+      ids: this.idsFeed(prompts),
+      lambda: { dtype: 'float32', dims: [prompts.length], data: lambdas ? Float32Array.from(lambdas) : new Float32Array(prompts.length) },
+      k: { dtype: 'int64', dims: [1], data: BigInt64Array.of(BigInt(k)) },
+      branch: { dtype: 'int64', dims: [], data: BigInt64Array.of(BigInt(DREAM_BRANCH[branch])) },
+    }, fetches);
   }
 
   private idsFeed(prompts: Int32Array[]): TensorData {
@@ -119,8 +120,7 @@ export class OrtDreamBackend implements EpoBackend {
   }
 
   async score(prompts: Int32Array[]): Promise<{ feature: Float64Array; xe: Float64Array; nll: Float32Array[] }> {
-    const s = await this.scoreSessionOnce();
-    const out = await s.run({ ids: this.idsFeed(prompts) });
+    const out = await this.run('score', prompts, ['feature', 'nll', 'xe']);
     const m = this.spec.n - 1;
     const nll = out.nll.data as Float32Array;
     return {
@@ -131,22 +131,20 @@ export class OrtDreamBackend implements EpoBackend {
   }
 
   async topK(prompts: Int32Array[], lambdas: number[], k: number): Promise<Int32Array[]> {
-    const s = await this.topkSessionFor(k);
-    const out = await s.run({ ids: this.idsFeed(prompts), lambda: { dtype: 'float32', dims: [prompts.length], data: Float32Array.from(lambdas) } });
+    if (!Number.isInteger(k) || k < 1 || k > this.vocabRows) throw new RangeError(`top-k must be an integer from 1 to the vocabulary's ${this.vocabRows}, got ${k}`);
+    const out = await this.run('topk', prompts, ['topk'], lambdas, k);
     const idx = out.topk.data as BigInt64Array;
     const per = this.spec.n * k;
     return prompts.map((_, b) => Int32Array.from(idx.subarray(b * per, (b + 1) * per), Number));
   }
 
   async saliency(prompt: Int32Array): Promise<Float64Array> {
-    const s = await (this.saliencySession ??= this.session('saliency', () => buildSaliencyGraph(this.spec)));
-    const out = await s.run({ ids: this.idsFeed([prompt]) }, ['saliency']);
+    const out = await this.run('saliency', [prompt], ['saliency']);
     return Float64Array.from(out.saliency.data as Float32Array);
   }
 
   async dispose(): Promise<void> {
-    const all = [this.scoreSession, this.saliencySession, ...this.topkSessions.values()].filter(Boolean) as Promise<EngineSession>[];
-    await Promise.all(all.map(async (p) => (await p).release()));
+    if (this.dreamSession) await (await this.dreamSession).release();
     this.store?.dispose();
   }
 

@@ -70,7 +70,7 @@ export interface DreamOptions extends Pick<RunEpoOptions, 'onIteration' | 'signa
   /** The user's explicit EPO options (only those given: a resume refuses changed trajectory fields). */
   config?: Partial<EpoConfig>;
   session?: SessionOptions;
-  /** Called once the graphs are built and the sessions are ready (before iteration 0). */
+  /** Called once the graph is built and its session is ready (before iteration 0). */
   onReady?: (info: { warnings: string[]; buildMs: number; config: EpoConfig; provider?: Provider }) => void;
   /** While a large model's weights are read into the graphs: bytes done of about `total`. */
   onWeights?: (done: number, total: number) => void;
@@ -116,8 +116,7 @@ export async function dream(o: DreamOptions): Promise<DreamOutcome> {
   const t0 = performance.now();
   const backend = dreamBackend(model, o.feature.fn, config.seqLen, sessionFor(o.session, o.feature), o.onWeights);
   try {
-    const allowedCount = backend.allowed.reduce((s, v) => s + v, 0);
-    await backend.warmUp(Math.min(config.topK, allowedCount));
+    await backend.warmUp();
     const buildMs = performance.now() - t0;
     o.onReady?.({ warnings: backend.warnings, buildMs, config, provider: backend.ranOn });
     const result = await runEpo(backend, t, partial, {

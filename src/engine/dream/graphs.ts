@@ -9,6 +9,7 @@ import {
   Graph, SymTensor, grad, add, mul, neg, where, slice, padAxis, unsqueeze, reshape, matmulTransB,
   logSoftmax, gatherElements, reduceMean, reduceSum, topk, toOnnx, GraphShapeError, cast,
 } from '../graph';
+import { toOnnxBranches } from '../graph/branches';
 import type { Arch } from '../models/arch';
 import type { ExternalStore } from '../graph/external-store';
 import type { WeightMap } from '../models/weights';
@@ -76,12 +77,16 @@ function trace(spec: DreamGraphSpec, name: string, withEmbedsInput = false): Tra
   return { g, W, ids, offset, feature, logprobs, nll, xe, embed: fwd.embed };
 }
 
-export function buildScoreGraph(spec: DreamGraphSpec): Uint8Array {
+function scoreGraph(spec: DreamGraphSpec): Graph {
   const t = trace(spec, 'score');
   t.g.output('feature', t.feature);
   t.g.output('nll', t.nll);
   t.g.output('xe', t.xe);
-  return toOnnx(t.g, spec.store);
+  return t.g;
+}
+
+export function buildScoreGraph(spec: DreamGraphSpec): Uint8Array {
+  return toOnnx(scoreGraph(spec), spec.store);
 }
 
 /**
@@ -103,17 +108,15 @@ function oneHotGradient(t: Traced, spec: DreamGraphSpec): SymTensor {
   return add(viaEmbedding, labelTerm);
 }
 
+function topkGraph(spec: DreamGraphSpec, allowed: Uint8Array, k?: number): Graph {
+  const t = trace(spec, 'topk');
+  t.g.output('topk', allowedTopK(t, spec, allowed, k ?? t.g.input('k', 'int64', [1])));
+  return t.g;
+}
+
 /** Top-k allowed ids per position by -G, [B, n, k]; disallowed ids never enter the top-k. */
 export function buildTopKGraph(spec: DreamGraphSpec, allowed: Uint8Array, k: number): Uint8Array {
-  const t = trace(spec, 'topk');
-  const V = spec.model.arch.vocabSize;
-  if (allowed.length !== V) throw new GraphShapeError('topk', `allowed mask has ${allowed.length} entries, embedding has ${V} rows`);
-  const G = oneHotGradient(t, spec);
-  const mask = t.g.constant(allowed, [V]);
-  const boolMask = t.g.emit1('Cast', [mask], { to: { kind: 'int', value: 9 } }, { dtype: 'bool', shape: [V] });
-  const [, idx] = topk(where(boolMask, neg(G), -Infinity), k);
-  t.g.output('topk', idx);
-  return toOnnx(t.g, spec.store);
+  return toOnnx(topkGraph(spec, allowed, k), spec.store);
 }
 
 /** The full gradient G [B, n, V] (tests and diagnostics; EPO itself only needs the top-k). */
@@ -134,12 +137,42 @@ export function buildLossGraph(spec: DreamGraphSpec): Uint8Array {
   return toOnnx(t.g, spec.store);
 }
 
-export function buildSaliencyGraph(spec: DreamGraphSpec): Uint8Array {
-  const t = trace(spec, 'saliency');
+/** (∂f/∂e_i)·e_i [B, n]: each prompt token's first-order share of the feature. */
+function saliencyOf(t: Traced, spec: DreamGraphSpec): SymTensor {
   const [gEmbed] = grad(reduceSum(t.feature, [0], false), [t.embed]);
   const sal = reduceSum(mul(cast(gEmbed, 'float32'), cast(t.embed, 'float32')), [2], false); // [B, T]
-  t.g.output('saliency', slice(sal, 1, t.offset, t.offset + spec.n));
-  t.g.output('feature', t.feature);
-  return toOnnx(t.g, spec.store);
+  return slice(sal, 1, t.offset, t.offset + spec.n);
 }
 
+/** Top-k allowed ids per position by -G [B, n, k] (k a number, or the graph's int64 [1] input). */
+function allowedTopK(t: Traced, spec: DreamGraphSpec, allowed: Uint8Array, k: number | SymTensor): SymTensor {
+  const V = spec.model.arch.vocabSize;
+  if (allowed.length !== V) throw new GraphShapeError('topk', `allowed mask has ${allowed.length} entries, embedding has ${V} rows`);
+  const G = oneHotGradient(t, spec);
+  const mask = t.g.constant(allowed, [V]);
+  const boolMask = t.g.emit1('Cast', [mask], { to: { kind: 'int', value: 9 } }, { dtype: 'bool', shape: [V] });
+  return topk(where(boolMask, neg(G), -Infinity), k)[1];
+}
+
+function saliencyGraph(spec: DreamGraphSpec): Graph {
+  const t = trace(spec, 'saliency');
+  t.g.output('saliency', saliencyOf(t, spec));
+  t.g.output('feature', t.feature);
+  return t.g;
+}
+
+export function buildSaliencyGraph(spec: DreamGraphSpec): Uint8Array {
+  return toOnnx(saliencyGraph(spec), spec.store);
+}
+
+/** Which graph of the dream graph a run takes (its `branch` input). */
+export const DREAM_BRANCH = { score: 0, topk: 1, saliency: 2 } as const;
+
+/**
+ * The score, top-k and saliency graphs as one model (see toOnnxBranches), so one session holds
+ * the weights once; k is an input, so one session serves every k. Feed `ids`, `lambda` and `k`
+ * (any values outside the top-k) and `branch` (DREAM_BRANCH).
+ */
+export function buildDreamGraph(spec: DreamGraphSpec, allowed: Uint8Array): Uint8Array {
+  return toOnnxBranches([scoreGraph(spec), topkGraph(spec, allowed), saliencyGraph(spec)], spec.store);
+}

@@ -5,23 +5,23 @@
  * so only the external form has no size limit.
  */
 import { onnx } from 'onnx-proto';
-import { Graph, AttrValue, Initializer } from './graph';
+import { Graph, AttrValue, Initializer, OpNode } from './graph';
 import { ONNX_DTYPE, DType, BYTES_PER_ELEMENT } from './dtype';
 import { Shape } from './shape';
 import { EXTERNAL_FILE, EXTERNAL_MIN_BYTES, type ExternalStore } from './external-store';
 
 export const OPSET = 17;
 export const IR_VERSION = 8;
-const MAX_PROTO_BYTES = 2 ** 31 - 1;
+export const MAX_PROTO_BYTES = 2 ** 31 - 1;
 
 /** The bytes an initializer occupies (a deferred one is not made to know). */
-function byteSize(t: Initializer): number {
+export function byteSize(t: Initializer): number {
   if ('store' in t.data) return t.data.length;
   if ('deferred' in t.data) return BYTES_PER_ELEMENT[t.dtype] * t.dims.reduce((a, b) => a * b, 1);
   return t.data.byteLength;
 }
 
-function tensorProto(t: Initializer, store?: ExternalStore): onnx.ITensorProto {
+export function tensorProto(t: Initializer, store?: ExternalStore): onnx.ITensorProto {
   if ('store' in t.data) {
     if (t.data.store !== store) throw new Error(`initializer ${t.name} refers to another weights file than the one this graph is written with`);
     return external(t, t.data.offset, t.data.length);
@@ -44,7 +44,7 @@ function external(t: Initializer, offset: number, length: number): onnx.ITensorP
   };
 }
 
-function attrProto(name: string, a: AttrValue): onnx.IAttributeProto {
+export function attrProto(name: string, a: AttrValue): onnx.IAttributeProto {
   const T = onnx.AttributeProto.AttributeType;
   switch (a.kind) {
     case 'int': return { name, type: T.INT, i: a.value };
@@ -56,7 +56,7 @@ function attrProto(name: string, a: AttrValue): onnx.IAttributeProto {
   }
 }
 
-function valueInfo(name: string, dtype: DType, shape: Shape): onnx.IValueInfoProto {
+export function valueInfo(name: string, dtype: DType, shape: Shape): onnx.IValueInfoProto {
   return {
     name,
     type: { tensorType: { elemType: ONNX_DTYPE[dtype], shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
@@ -81,30 +81,43 @@ export function liveNodes(g: Graph): Graph['nodes'] {
   return g.nodes.filter((_, i) => keep[i]);
 }
 
-export function toOnnx(g: Graph, store?: ExternalStore): Uint8Array {
+/** Whether an initializer stays inside the protobuf (not in the external weights file). */
+export function isInline(t: Initializer, store?: ExternalStore): boolean {
+  return !('store' in t.data) && (!store || byteSize(t) < EXTERNAL_MIN_BYTES);
+}
+
+/** Refuses a protobuf past 2 GiB with a message that says why, instead of protobuf's. */
+export function checkInlineBytes(bytes: number): void {
+  if (bytes > MAX_PROTO_BYTES) {
+    throw new Error(`model weights are ${(bytes / 2 ** 30).toFixed(2)} GiB; ONNX protobuf is limited to 2 GiB without external data`);
+  }
+}
+
+/** The live nodes and the initializers they (or the outputs) read. */
+export function liveParts(g: Graph): { nodes: OpNode[]; initializers: Initializer[] } {
   const nodes = liveNodes(g);
   const used = new Set<string>(g.outputs.map((o) => o.tensor.name));
   for (const n of nodes) for (const inp of n.inputs) used.add(inp);
-  const initializers = [...g.initializers.values()].filter((t) => used.has(t.name));
-  let weightBytes = 0;
-  for (const t of initializers) if (!('store' in t.data) && (!store || byteSize(t) < EXTERNAL_MIN_BYTES)) weightBytes += byteSize(t);
-  if (weightBytes > MAX_PROTO_BYTES) {
-    throw new Error(`model weights are ${(weightBytes / 2 ** 30).toFixed(2)} GiB; ONNX protobuf is limited to 2 GiB without external data`);
-  }
-  const model: onnx.IModelProto = {
-    irVersion: IR_VERSION,
-    producerName: 'reverie',
-    opsetImport: [{ domain: '', version: OPSET }],
-    graph: {
-      name: g.name,
-      node: nodes.map((n, i) => ({
-        name: `n${i}_${n.op}`, opType: n.op, input: n.inputs, output: n.outputs,
-        attribute: Object.entries(n.attrs).map(([k, v]) => attrProto(k, v)),
-      })),
-      initializer: initializers.map((t) => tensorProto(t, store)),
-      input: g.inputs.map((t) => valueInfo(t.name, t.dtype, t.shape)),
-      output: g.outputs.map((o) => valueInfo(o.name, o.tensor.dtype, o.tensor.shape)),
-    },
-  };
+  return { nodes, initializers: [...g.initializers.values()].filter((t) => used.has(t.name)) };
+}
+
+export function nodeProto(n: OpNode, name: string): onnx.INodeProto {
+  return { name, opType: n.op, input: n.inputs, output: n.outputs, attribute: Object.entries(n.attrs).map(([k, v]) => attrProto(k, v)) };
+}
+
+export function modelProto(graph: onnx.IGraphProto): Uint8Array {
+  const model: onnx.IModelProto = { irVersion: IR_VERSION, producerName: 'reverie', opsetImport: [{ domain: '', version: OPSET }], graph };
   return onnx.ModelProto.encode(model).finish();
+}
+
+export function toOnnx(g: Graph, store?: ExternalStore): Uint8Array {
+  const { nodes, initializers } = liveParts(g);
+  checkInlineBytes(initializers.filter((t) => isInline(t, store)).reduce((a, t) => a + byteSize(t), 0));
+  return modelProto({
+    name: g.name,
+    node: nodes.map((n, i) => nodeProto(n, `n${i}_${n.op}`)),
+    initializer: initializers.map((t) => tensorProto(t, store)),
+    input: g.inputs.map((t) => valueInfo(t.name, t.dtype, t.shape)),
+    output: g.outputs.map((o) => valueInfo(o.name, o.tensor.dtype, o.tensor.shape)),
+  });
 }

@@ -18,10 +18,14 @@ const DOUBLE = onnx.TensorProto.DataType.DOUBLE;
  */
 export function usesFloat64(model: Uint8Array): boolean {
   const graph = onnx.ModelProto.decode(model).graph;
-  if (!graph) return false;
+  return !!graph && graphUsesFloat64(graph);
+}
+
+/** A graph and, through `If` branches and other graph attributes, its subgraphs. */
+function graphUsesFloat64(graph: onnx.IGraphProto): boolean {
   if ((graph.initializer ?? []).some((t) => t.dataType === DOUBLE)) return true;
   const io = [...(graph.input ?? []), ...(graph.output ?? [])];
   if (io.some((v) => v.type?.tensorType?.elemType === DOUBLE)) return true;
   return (graph.node ?? []).some((n) => (n.attribute ?? []).some((a) =>
-    (n.opType === 'Cast' && a.name === 'to' && Number(a.i) === DOUBLE) || a.t?.dataType === DOUBLE));
+    (n.opType === 'Cast' && a.name === 'to' && Number(a.i) === DOUBLE) || a.t?.dataType === DOUBLE || (!!a.g && graphUsesFloat64(a.g))));
 }

@@ -67,11 +67,17 @@ export function logSoftmax(x: SymTensor, axis = -1): SymTensor {
 }
 
 /** Top-k values and int64 indices along the last axis; not differentiable. */
-export function topk(x: SymTensor, k: number): [SymTensor, SymTensor] {
+/**
+ * The k largest along the last axis, sorted. `k` is a number, or an int64 [1] tensor (a graph
+ * input: one graph for every k; the last dimension is then the symbol 'K').
+ */
+export function topk(x: SymTensor, k: number | SymTensor): [SymTensor, SymTensor] {
   const d = x.shape[x.rank - 1];
-  if (typeof d === 'number' && k > d) throw new GraphShapeError('TopK', `k=${k} exceeds last dim of ${fmt(x.shape)}`);
-  const shape = [...x.shape.slice(0, -1), k];
-  const [v, i] = x.graph.emit('TopK', [x, x.graph.ints([k])], { axis: attr.int(-1), largest: attr.int(1), sorted: attr.int(1) },
+  if (typeof k === 'number' && typeof d === 'number' && k > d) throw new GraphShapeError('TopK', `k=${k} exceeds last dim of ${fmt(x.shape)}`);
+  if (typeof k !== 'number' && (k.dtype !== 'int64' || k.shape.join() !== '1')) throw new GraphShapeError('TopK', `k must be int64 [1], got ${k}`);
+  const shape = [...x.shape.slice(0, -1), typeof k === 'number' ? k : 'K'];
+  const kIn = typeof k === 'number' ? x.graph.ints([k]) : k;
+  const [v, i] = x.graph.emit('TopK', [x, kIn], { axis: attr.int(-1), largest: attr.int(1), sorted: attr.int(1) },
     [{ dtype: x.dtype, shape }, { dtype: 'int64', shape }]);
   return [v, i];
 }
