@@ -9,10 +9,10 @@
  *   reverie.showLog        Reverie: Show Log
  */
 import * as vscode from 'vscode';
+import { isFeatureNode } from './sidebar';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { guessWorkspaceRoot } from '../engine/dream/file-feature';
-import { scaffoldFeatureWorkspace } from '../reverie-api/scaffold';
+import { guessWorkspaceRoot } from '../engine/features/workspace';
 import type { DreamPanels } from './dream-panels';
 import { documentFeatures, featureUnderCursor } from './feature-context';
 import { featureDisplayName } from './feature-ranges';
@@ -38,6 +38,10 @@ async function dreamFileFeature(panels: DreamPanels, uri: vscode.Uri, exportName
 }
 
 async function dreamFeature(panels: DreamPanels, uri?: unknown, exportName?: unknown): Promise<void> {
+  if (isFeatureNode(uri)) {
+    await dreamFileFeature(panels, uri.uri, uri.exportName, featureDisplayName(uri.feature));
+    return;
+  }
   if (uri instanceof vscode.Uri && typeof exportName === 'string') {
     const doc = await vscode.workspace.openTextDocument(uri);
     const f = documentFeatures(doc).find((x) => x.exportName === exportName);
@@ -98,6 +102,8 @@ async function newFeatureFile(): Promise<void> {
   else dir = (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Create Feature File Here' }))?.[0]?.fsPath;
   if (!dir) return;
   try {
+    // Loaded on use: scaffolding bundles the runtime's types with esbuild, which activation does not need.
+    const { scaffoldFeatureWorkspace } = await import('../reverie-api/scaffold');
     const r = scaffoldFeatureWorkspace(dir);
     log().info(`new feature workspace in ${dir}: wrote ${r.written.join(', ') || 'nothing'}; kept ${r.kept.join(', ') || 'nothing'}`);
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(join(dir, 'features.ts')));

@@ -11,6 +11,7 @@ import { FeatureCodeLenses } from './codelens';
 import { FeatureDiagnostics } from './diagnostics';
 import { watchFeatureContext } from './feature-context';
 import { registerCommands } from './commands';
+import { registerSidebar } from './sidebar';
 import { RunRegistry } from './run-registry';
 import { DREAM_VIEW_TYPE, FRONTIER_EDITOR_VIEW_TYPE } from './webview-content';
 import { disposeLog, log } from './log';
@@ -36,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): void {
     lenses,
     diagnostics,
     registerCommands(panels),
+    registerSidebar(panels.savedEmitter.event),
     watchFeatureContext(),
     vscode.window.registerWebviewPanelSerializer(DREAM_VIEW_TYPE, new DreamPanelSerializer(panels)),
     vscode.window.registerCustomEditorProvider(FRONTIER_EDITOR_VIEW_TYPE, new FrontierEditorProvider(panels), {

@@ -212,6 +212,16 @@ test('dream a feature from the editor, save, reload, reopen', async (t) => {
         Math.abs(shownNumber(s.stats['Best · XE < 6']) - best6) <= 0.01 * Math.max(1, Math.abs(best6)) && s.stats['Evaluated'] !== '—';
     }, 60_000, notificationsSeen);
   });
+
+  await j.step('the Reverie view in the activity bar lists the feature and its saved frontier', async () => {
+    await wb.runCommand('View: Show Reverie');
+    const saved = FRONTIER_FILE.replace(/\.frontier\.json$/, '');
+    await waitUntil(`the Features view to list ${FEATURE} and Saved Results ${saved} (frontier · dreams)`, async () => {
+      const rows = await wb.sideBarRows();
+      const ok = rows.some((r) => r.startsWith(FEATURE) && !r.includes('frontier ·')) && rows.some((r) => new RegExp(`^${saved}\\s*frontier · dreams`).test(r));
+      return { ok, seen: JSON.stringify(rows) };
+    }, 30_000);
+  });
 });
 
 test('a right-click inside a feature offers Dream Feature even when the cursor was elsewhere', async (t) => {

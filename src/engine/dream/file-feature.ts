@@ -1,7 +1,8 @@
 /** Features from TypeScript feature files, made ready to dream. */
 import { createHash } from 'node:crypto';
-import { dirname, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
+export { guessWorkspaceRoot } from '../features/workspace';
 import { loadFeatureFile, compileFeature, FeatureError, LoadedFeature, CompiledFeature } from '../features';
 import type { LoadedModel } from '../models/load';
 import type { PreparedFeature } from './dream';
@@ -17,17 +18,6 @@ export interface FileFeatureOptions {
 export function parseFeatureRef(ref: string): { file: string; exportName?: string } {
   const hash = ref.lastIndexOf('#');
   return hash < 0 ? { file: ref } : { file: ref.slice(0, hash), exportName: ref.slice(hash + 1) || undefined };
-}
-
-/** The folder holding the nearest tsconfig.json or package.json above `file`, else the file's folder. */
-export function guessWorkspaceRoot(file: string): string {
-  let dir = dirname(resolve(file));
-  for (;;) {
-    if (existsSync(resolve(dir, 'tsconfig.json')) || existsSync(resolve(dir, 'package.json'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) return dirname(resolve(file));
-    dir = up;
-  }
 }
 
 /** Loads the file and picks one feature; errors name the file, line and the features available. */

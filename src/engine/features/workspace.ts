@@ -2,7 +2,7 @@
  * Feature files read only inside the workspace root: their imports, vectors and SAEs. Paths are
  * compared after resolving symbolic links, so a link cannot lead outside.
  */
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 
 export class OutsideWorkspaceError extends Error {
@@ -31,4 +31,15 @@ export function resolveInWorkspace(root: string, fromFile: string, ref: string, 
     throw new OutsideWorkspaceError(`${what} '${ref}' resolves to ${path}, outside the workspace ${resolve(root)}; feature files may only read files inside their workspace`);
   }
   return path;
+}
+
+/** The folder holding the nearest tsconfig.json or package.json above `file`, else the file's folder. */
+export function guessWorkspaceRoot(file: string): string {
+  let dir = dirname(resolve(file));
+  for (;;) {
+    if (existsSync(resolve(dir, 'tsconfig.json')) || existsSync(resolve(dir, 'package.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return dirname(resolve(file));
+    dir = up;
+  }
 }

@@ -249,6 +249,13 @@ export class Workbench {
     }, timeoutMs);
   }
 
+  // ─── side bar ────────────────────────────────────────────────────────────────────────────────
+
+  /** Rows of the side bar's views (each tree item's label and description), as text. */
+  async sideBarRows(): Promise<string[]> {
+    return texts(this.page.locator('.part.sidebar .monaco-list-row'));
+  }
+
   // ─── problems ────────────────────────────────────────────────────────────────────────────────
 
   /** Rows of the Problems view (files and their markers), as text. */
