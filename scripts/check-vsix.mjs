@@ -1,7 +1,8 @@
 // Checks platform .vsix files (default: every dist/reverie-<target>.vsix of scripts/targets.mjs):
-// each declares its target, holds ONNX Runtime's binding and esbuild's binary for that platform —
+// each declares its target, holds ONNX Runtime's binding for that platform —
 // read from the binaries' own headers (ELF / Mach-O / PE machine), not their paths — and no other
-// platform's, and no source maps. Prints each package's size and file count; exits 1 on a problem.
+// platform's, no esbuild (feature files need none at run time), and no source maps. Prints each
+// package's size and file count; exits 1 on a problem.
 import { existsSync, statSync } from 'node:fs';
 import yauzl from 'yauzl';
 import { TARGETS } from './targets.mjs';
@@ -53,15 +54,16 @@ for (const file of files) {
   const [os, arch] = target.split('-');
   const nm = 'extension/dist/node_modules/';
   const binding = `${nm}onnxruntime-node/bin/napi-v6/${os}/${arch}/onnxruntime_binding.node`;
-  const esbuildBin = `${nm}@esbuild/${target}/${os === 'win32' ? 'esbuild.exe' : 'bin/esbuild'}`;
-  const { names, heads } = await readVsix(file, (n) => n === binding || n === esbuildBin || n === 'extension.vsixmanifest');
+  const { names, heads } = await readVsix(file, (n) => n === binding || n === 'extension.vsixmanifest');
   const manifest = heads.get('extension.vsixmanifest')?.toString('utf8') ?? '';
   if (!manifest.includes(`TargetPlatform="${target}"`)) problems.push(`the manifest does not declare TargetPlatform="${target}"`);
-  for (const [what, path] of [['ONNX Runtime binding', binding], ['esbuild binary', esbuildBin]]) {
+  for (const [what, path] of [['ONNX Runtime binding', binding]]) {
     if (!heads.has(path)) problems.push(`no ${what} (${path})`);
     else if (platformOf(heads.get(path)) !== target) problems.push(`its ${what} is built for ${platformOf(heads.get(path))}`);
   }
-  const foreign = names.filter((n) => (n.includes('/bin/napi-v6/') && !n.includes(`/bin/napi-v6/${os}/${arch}/`)) || (n.includes(`${nm}@esbuild/`) && !n.includes(`${nm}@esbuild/${target}/`)));
+  const foreign = names.filter((n) => n.includes('/bin/napi-v6/') && !n.includes(`/bin/napi-v6/${os}/${arch}/`));
+  const esbuild = names.filter((n) => n.includes(`${nm}esbuild/`) || n.includes(`${nm}@esbuild/`));
+  if (esbuild.length) problems.push(`esbuild, which nothing runs: ${esbuild.slice(0, 2).join(', ')}`);
   if (foreign.length) problems.push(`other platforms' files: ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ` and ${foreign.length - 3} more` : ''}`);
   const maps = names.filter((n) => n.endsWith('.map'));
   if (maps.length) problems.push(`source maps: ${maps.slice(0, 3).join(', ')}`);

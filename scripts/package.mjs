@@ -1,10 +1,9 @@
 // Packages the extension as platform-specific .vsix files: the bundles, media, and in
-// dist/node_modules only the runtime packages that cannot be bundled — ONNX Runtime's native
-// binding for that one platform, and esbuild with that platform's binary (feature files are
-// bundled at run time). `--target=<os-arch>` (default: this machine's) or `--target=all` for every
-// platform ONNX Runtime ships binaries for; esbuild's binaries for other platforms come from the
-// npm registry (`npm pack`, cached in .package-cache/). scripts/check-vsix.mjs checks the results.
-import { cpSync, mkdirSync, rmSync, statSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+// dist/node_modules only the runtime package that cannot be bundled — ONNX Runtime with its native
+// binding for that one platform (feature files are transpiled by TypeScript, which is bundled).
+// `--target=<os-arch>` (default: this machine's) or `--target=all` for every platform ONNX Runtime
+// ships binaries for. scripts/check-vsix.mjs checks the results.
+import { cpSync, mkdirSync, rmSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { TARGETS } from './targets.mjs';
@@ -16,23 +15,6 @@ const targets = arg === 'all' ? [...TARGETS.filter((t) => t !== host), ...(TARGE
 for (const t of targets) if (!TARGETS.includes(t)) throw new Error(`package: no ONNX Runtime binaries for ${t} (targets: ${TARGETS.join(', ')})`);
 
 execFileSync(process.execPath, ['scripts/build.mjs', '--minify'], { stdio: 'inherit' });
-
-const esbuildVersion = JSON.parse(readFileSync('node_modules/esbuild/package.json', 'utf8')).version;
-
-/** node_modules/@esbuild/<target>, or the same package fetched from the registry into .package-cache. */
-function esbuildPlatformPackage(target) {
-  const installed = join('node_modules', '@esbuild', target);
-  if (existsSync(installed)) return installed;
-  const cache = join('.package-cache', `esbuild-${target}-${esbuildVersion}`);
-  if (!existsSync(join(cache, 'package', 'package.json'))) {
-    rmSync(cache, { recursive: true, force: true });
-    mkdirSync(cache, { recursive: true });
-    execFileSync('npm', ['pack', `@esbuild/${target}@${esbuildVersion}`, '--silent', '--pack-destination', cache], { stdio: ['ignore', 'ignore', 'inherit'] });
-    const tgz = readdirSync(cache).find((f) => f.endsWith('.tgz'));
-    execFileSync('tar', ['-xzf', join(cache, tgz), '-C', cache]);
-  }
-  return join(cache, 'package');
-}
 
 function packageFor(target) {
   const [os, arch] = target.split('-');
@@ -48,9 +30,6 @@ function packageFor(target) {
   copy(`onnxruntime-node/bin/napi-v6/${os}/${arch}`);
   copy('onnxruntime-common/package.json');
   copy('onnxruntime-common/dist/cjs');
-  copy('esbuild/package.json');
-  copy('esbuild/lib');
-  cpSync(esbuildPlatformPackage(target), join(out, '@esbuild', target), { recursive: true });
 
   mkdirSync('dist', { recursive: true });
   const vsix = `dist/reverie-${target}.vsix`;

@@ -2,9 +2,8 @@
  * Files the `reverie` module ships: the sandbox runtime (JavaScript, evaluated inside each
  * feature sandbox) and the type declarations copied into workspaces. In a build both lie beside
  * the bundle (dist/reverie-runtime.js, dist/reverie.d.ts); from the sources (tests, tsx) the
- * runtime is bundled on first use.
+ * runtime is bundled on first use, with esbuild (a development dependency: no package ships it).
  */
-import * as esbuild from 'esbuild';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -20,6 +19,8 @@ export function reverieRuntimeSource(): string {
   const source = join(__dirname, RUNTIME_SOURCE);
   if (existsSync(built)) runtime = readFileSync(built, 'utf8');
   else if (existsSync(source)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- only from the sources, where esbuild is installed
+    const esbuild = require('esbuild') as typeof import('esbuild');
     runtime = esbuild.buildSync({
       entryPoints: [source], bundle: true, write: false, format: 'iife', platform: 'neutral', target: 'es2022', logLevel: 'silent',
     }).outputFiles[0].text;

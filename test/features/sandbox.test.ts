@@ -32,7 +32,8 @@ test('a syntax error is a diagnostic at its line', async () => {
   const d = only(r);
   assert.equal(d.code, 'syntax');
   assert.equal(d.line, 3);
-  assert.match(d.message, /Expected "}" but found ";"/);
+  assert.equal(d.message, "',' expected.");
+  assert.equal(d.column, src.split('\n')[2].indexOf(' ;') + 2);
   assert.deepEqual(r.features, []);
 });
 

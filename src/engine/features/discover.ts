@@ -118,3 +118,6 @@ export function discoverFeatures(fileName: string, text: string): DiscoveredFeat
   }
   return found.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
 }
+
+// The TypeScript bundle (dist/discover.js) also carries the transpiler feature files are loaded with.
+export { transpileFeatureModule } from './transpile';

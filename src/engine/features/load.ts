@@ -64,8 +64,12 @@ export const DEFAULT_TIMEOUT_MS = 2000;
 /** The first frame of `site` inside the bundle, mapped to the source. */
 export function locateSite(site: Site, bundle: FeatureBundle, bundleName: string): SourceLocation | undefined {
   const escaped = bundleName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const frame = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec(site);
-  return frame ? mapToSource(bundle, Number(frame[1]), Number(frame[2])) : undefined;
+  // The first frame in the user's code: frames in the bundle's loader (its first line) map to nothing.
+  for (const frame of site.matchAll(new RegExp(`${escaped}:(\\d+):(\\d+)`, 'g'))) {
+    const at = mapToSource(bundle, Number(frame[1]), Number(frame[2]));
+    if (at) return at;
+  }
+  return undefined;
 }
 
 export async function loadFeatureFile(path: string, opts: LoadOptions): Promise<FeatureFileResult> {
