@@ -4,13 +4,15 @@
  * webview, point texts, attribution with backends kept alive while the panel is open, checkpoints
  * into the host's folder, and Save Frontier.
  *
- * The run's own history lives inside runEpo; the session keeps a copy, filled by a thin wrapper
- * around the backend (every scored prompt becomes the next history row, in order), so each
- * iteration's new points can be sent as a delta. When a run ends its real history replaces the copy.
+ * Runs go through the engine's `dream()`, as the CLI's do, with the session's backend (kept for the
+ * next run and for attributions). The run's own history lives inside it; the session keeps a copy,
+ * filled by a thin wrapper around the backend (every scored prompt becomes the next history row, in
+ * order), so each iteration's new points can be sent as a delta. When a run ends its real history
+ * replaces the copy.
  *
  * Long because: the run lifecycle, the history copy, the panel messages and saving still share one
- * class; moving runs onto the CLI's `dream()` (issue *One way through the house*) is what splits
- * it.
+ * class; runs are on the CLI's `dream()` now, and a presenter turning engine events into panel
+ * messages (issue *One way through the house*) is what would split the rest.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -18,13 +20,13 @@ import type {
   DatasetMessage, HistoryMessage, HostMessage, InitMessage, IterationMessage, PointMessage, RunStateName, Attribution,
 } from '../protocol/panel';
 import { PANEL_PROTOCOL_VERSION } from '../protocol/panel';
-import { attributePrompt, EpoBackend, EpoConfig, EvalHistory, loadCheckpoint, nonDominated, resolveConfig, runEpo, slotLambdas } from '../engine/epo';
+import { attributePrompt, EpoBackend, EpoConfig, EvalHistory, loadCheckpoint, nonDominated, resolveConfig, slotLambdas } from '../engine/epo';
 import type { Checkpoint } from '../engine/epo/checkpoint';
 import { promptKey } from '../engine/epo/cache';
 import { SAVED_RUN_CHECKPOINT_BUDGET } from '../engine/epo/config';
 import type { LoadedModel } from '../engine/models/load';
 import type { OrtDreamBackend } from '../engine/dream/backend';
-import { dreamBackend, dreamConfig, sessionFor, PreparedFeature } from '../engine/dream/dream';
+import { dream, dreamBackend, dreamConfig, sessionFor, PreparedFeature } from '../engine/dream/dream';
 import { LARGE_WEIGHTS_FROM, weightBytes } from '../engine/models/weights';
 import {
   buildFrontierFile, decompressHistory, FrontierFile, FrontierFilePoint, DatasetPoint, saveFrontierFile, SaveOutcome,
@@ -294,33 +296,24 @@ export class DreamSession {
   }
 
   private async runLoop(slot: RunSlot, resumeFrom: Checkpoint | null, active: Active): Promise<void> {
-    const { model } = this.requirePrepared('run');
+    const { model, prepared } = this.requirePrepared('run');
     const tokenizer = model.tokenizer;
     const backend = await this.backendFor(slot.config.seqLen);
     const allowedCount = backend.allowed.reduce((s, v) => s + v, 0);
     slot.topKUsed = Math.min(slot.config.topK, allowedCount);
     const large = weightBytes(model.weights) >= LARGE_WEIGHTS_FROM;
-    const t0 = performance.now();
     if (large) this.deps.notify({ kind: 'stage', model: model.id, sessionId: this.id, message: 'reading the weights into the graph and creating its session …' });
-    await backend.warmUp();
-    if (large) this.deps.notify({ kind: 'stage', model: model.id, sessionId: this.id, message: `graph and session ready in ${((performance.now() - t0) / 1000).toFixed(1)} s` });
-    for (const w of backend.warnings) {
-      if (!this.warnings.includes(w)) {
-        this.warnings.push(w);
-        this.deps.notify({ kind: 'log', level: 'warn', message: w });
-      }
-    }
-    this.device = backend.ranOn ?? this.device;
     if (!slot.history) throw new Error('internal: a live run has no history');
     let history: EvalHistory = slot.history;
     // The iteration whose prompts are being scored (-1: the initial population).
     let iteration = resumeFrom ? resumeFrom.nextIteration : -1;
     const rate = new RateMeter();
-    const recorder: EpoBackend = {
-      vocabRows: backend.vocabRows,
-      allowed: backend.allowed,
+    // Every scored prompt becomes the next row of the session's copy of the history.
+    const recorder = (b: EpoBackend): EpoBackend => ({
+      vocabRows: b.vocabRows,
+      allowed: b.allowed,
       score: async (prompts) => {
-        const out = await backend.score(prompts);
+        const out = await b.score(prompts);
         prompts.forEach((p, i) => history.append(p, out.feature[i], out.xe[i], iteration, -1));
         return out;
       },
@@ -330,19 +323,30 @@ export class DreamSession {
           this.emitInitial(slot, history, tokenizer);
           iteration = 0;
         }
-        return backend.topK(prompts, lambdas, k);
+        return b.topK(prompts, lambdas, k);
       },
-      saliency: (p) => backend.saliency(p),
-    };
+      saliency: (p) => b.saliency(p),
+    });
+    // A resumed run takes the checkpoint's config; only the options that do not change its trajectory may differ.
     const config: Partial<EpoConfig> = resumeFrom
       ? { iterations: slot.config.iterations, checkpointEvery: slot.config.checkpointEvery, batchSize: slot.config.batchSize }
       : slot.config;
-    const result = await runEpo(recorder, tokenizer, config, {
+    const { result } = await dream({
+      model, feature: { ...prepared, info: { ...prepared.info, name: this.feature.meta.name } }, config, backend, wrapBackend: recorder,
       signal: active.controller.signal,
       resumeFrom: resumeFrom ?? undefined,
       checkpointPath: slot.record.checkpointPath,
       checkpointBudget: SAVED_RUN_CHECKPOINT_BUDGET,
-      names: { feature: this.feature.meta.name, model: model.id },
+      onReady: ({ warnings, buildMs, provider }) => {
+        if (large) this.deps.notify({ kind: 'stage', model: model.id, sessionId: this.id, message: `graph and session ready in ${(buildMs / 1000).toFixed(1)} s` });
+        for (const w of warnings) {
+          if (!this.warnings.includes(w)) {
+            this.warnings.push(w);
+            this.deps.notify({ kind: 'log', level: 'warn', message: w });
+          }
+        }
+        this.device = provider ?? this.device;
+      },
       onCheckpoint: (cp) => {
         slot.checkpoint = cp;
         this.deps.notify({ kind: 'runs', sessionId: this.id, runs: this.records() });

@@ -148,6 +148,11 @@ export class OrtDreamBackend implements EpoBackend {
     this.store?.dispose();
   }
 
+  /** The prompt length the graphs are built for. */
+  get seqLen(): number {
+    return this.spec.n;
+  }
+
   /** Bytes of the external weights file (0 when the weights are inline). */
   get externalBytes(): number {
     return this.store?.bytes ?? 0;

@@ -7,7 +7,7 @@ import { checkFitsContext } from '../models/context';
 import { createHash } from 'node:crypto';
 import type { LoadedModel } from '../models/load';
 import type { FeatureFn } from '../features/feature';
-import { runEpo, resolveConfig, makeRunFile, EpoConfig, EpoResult, RunFile, RunFileOptions, RunEpoOptions, RunFeatureInfo } from '../epo';
+import { runEpo, resolveConfig, makeRunFile, EpoBackend, EpoConfig, EpoResult, RunFile, RunFileOptions, RunEpoOptions, RunFeatureInfo } from '../epo';
 import type { Precision, Provider, SessionOptions } from '../runtime/ort';
 import { OrtDreamBackend, allowedTokens } from './backend';
 import { neuron, logitOf } from '../features/builtins';
@@ -74,6 +74,14 @@ export interface DreamOptions extends Pick<RunEpoOptions, 'onIteration' | 'signa
   onReady?: (info: { warnings: string[]; buildMs: number; config: EpoConfig; provider?: Provider }) => void;
   /** While a large model's weights are read into the graphs: bytes done of about `total`. */
   onWeights?: (done: number, total: number) => void;
+  /**
+   * A backend the caller owns and keeps after the run (the extension's panel reuses it for the next
+   * run and for attributions); it must be for this model, feature and seqLen. Default: one made
+   * for this run and disposed after it.
+   */
+  backend?: OrtDreamBackend;
+  /** Wraps the backend the run calls (the extension records every scored prompt as it comes). */
+  wrapBackend?: (backend: EpoBackend) => EpoBackend;
 }
 
 export interface DreamOutcome {
@@ -114,12 +122,13 @@ export async function dream(o: DreamOptions): Promise<DreamOutcome> {
   const { model } = o;
   const t = model.tokenizer;
   const t0 = performance.now();
-  const backend = dreamBackend(model, o.feature.fn, config.seqLen, sessionFor(o.session, o.feature), o.onWeights);
+  const backend = o.backend ?? dreamBackend(model, o.feature.fn, config.seqLen, sessionFor(o.session, o.feature), o.onWeights);
+  if (o.backend && o.backend.seqLen !== config.seqLen) throw new Error(`the backend scores prompts of ${o.backend.seqLen} tokens; the run's seqLen is ${config.seqLen}`);
   try {
     await backend.warmUp();
     const buildMs = performance.now() - t0;
     o.onReady?.({ warnings: backend.warnings, buildMs, config, provider: backend.ranOn });
-    const result = await runEpo(backend, t, partial, {
+    const result = await runEpo(o.wrapBackend ? o.wrapBackend(backend) : backend, t, partial, {
       onIteration: o.onIteration, signal: o.signal, resumeFrom: o.resumeFrom, onCheckpoint: o.onCheckpoint, checkpointPath: o.checkpointPath, checkpointBudget: o.checkpointBudget, initialPrompts: o.initialPrompts,
       names: { feature: o.feature.info.name, model: model.id },
     });
@@ -128,6 +137,6 @@ export async function dream(o: DreamOptions): Promise<DreamOutcome> {
       runFile: (opts) => dreamRunFile(model, o.feature, result, opts),
     };
   } finally {
-    await backend.dispose();
+    if (!o.backend) await backend.dispose();
   }
 }
