@@ -384,6 +384,17 @@ export function attention(layer: number, head: number, fromPos: Position, toPos:
 export function saeLatent(sae: SaeSource, index: number, options?: { preActivation?: boolean; position?: Position; hook?: string }): Objective;
 
 /**
+ * Latent `index` of a transcoder in SAELens's layout (`architecture` `transcoder`,
+ * `jumprelu_transcoder`, `skip_transcoder` or `jumprelu_skip_transcoder` in `cfg.json`): it reads
+ * its input hook (`hook_name`, e.g. `blocks.6.ln2.hook_normalized`) and reconstructs `hook_name_out`
+ * (e.g. `blocks.6.hook_mlp_out`). The latent is act(x·W_enc[:, index] + b_enc[index]) on the input
+ * hook — a transcoder never subtracts b_dec, which lies in the output space — with act relu or
+ * JumpReLU. Named as for saeLatent (a path, `{ repo, path }`, or `{ release, id }`); anything that
+ * is not a transcoder is an error.
+ */
+export function transcoderLatent(transcoder: SaeSource, index: number, options?: { preActivation?: boolean; position?: Position }): Objective;
+
+/**
  * Where an SAE is: a path relative to this file, or a name found in the Hugging Face cache —
  * `{ repo: 'google/gemma-scope-2b-pt-res', path: 'layer_12/width_16k/average_l0_82' }` (optionally
  * `revision`), or `{ release: 'gemma-scope-2b-pt-res', id: 'layer_12/width_16k/average_l0_82' }` for

@@ -25,7 +25,7 @@ export type ObjectiveNode = { dims: DimName[]; shape: number[]; site: Site } & (
   /** x[…, token] − max over the other entries of the last axis. */
   | { op: 'margin'; x: ObjectiveNode; token: TokenRef }
   /** An SAE latent at `pos` of the SAE's hook (known only once cfg.json is read). */
-  | { op: 'sae'; sae: string; index: number; pre: boolean; pos: Position; hook?: string }
+  | { op: 'sae'; sae: string; index: number; pre: boolean; pos: Position; hook?: string; transcoder?: true }
 );
 
 /** One feature as the sandbox describes it after the file ran. */

@@ -409,16 +409,25 @@ function saeName(sae: Api.SaeSource): string {
   return fail(`saeLatent(): expected a path, { release, id } or { repo: 'org/name', path }, got ${safeString(sae)}`);
 }
 
-function saeLatent(source: Api.SaeSource, index: number, options: { preActivation?: boolean; position?: Position; hook?: string } = {}): Api.Objective {
+function latentObjective(what: 'saeLatent' | 'transcoderLatent', source: Api.SaeSource, index: number, options: { preActivation?: boolean; position?: Position; hook?: string }): Api.Objective {
   return builtin(() => {
     const sae = saeName(source);
-    positiveInt(index, 'saeLatent(): the latent index');
+    positiveInt(index, `${what}(): the latent index`);
     const { preActivation = false, position = 'last', hook } = options ?? {};
-    if (typeof preActivation !== 'boolean') fail(`saeLatent(): preActivation must be true or false, got ${safeString(preActivation)}`);
-    if (hook !== undefined && (typeof hook !== 'string' || !hook)) fail(`saeLatent(): hook must be a hook name such as 'blocks.2.hook_resid_post', got ${safeString(hook)}`);
-    checkPosition(position, 'saeLatent()');
-    return TensorImpl.make({ op: 'sae', sae, index, pre: preActivation, pos: position, ...(hook ? { hook } : {}) }, [], []);
+    if (typeof preActivation !== 'boolean') fail(`${what}(): preActivation must be true or false, got ${safeString(preActivation)}`);
+    if (hook !== undefined && (typeof hook !== 'string' || !hook)) fail(`${what}(): hook must be a hook name such as 'blocks.2.hook_resid_post', got ${safeString(hook)}`);
+    checkPosition(position, `${what}()`);
+    const transcoder = what === 'transcoderLatent' ? { transcoder: true as const } : {};
+    return TensorImpl.make({ op: 'sae', sae, index, pre: preActivation, pos: position, ...(hook ? { hook } : {}), ...transcoder }, [], []);
   });
+}
+
+function saeLatent(source: Api.SaeSource, index: number, options: { preActivation?: boolean; position?: Position; hook?: string } = {}): Api.Objective {
+  return latentObjective('saeLatent', source, index, options);
+}
+
+function transcoderLatent(source: Api.SaeSource, index: number, options: { preActivation?: boolean; position?: Position } = {}): Api.Objective {
+  return latentObjective('transcoderLatent', source, index, options);
 }
 
 function objectiveOf(term: unknown, what: string): Api.Objective {
@@ -485,7 +494,7 @@ function defineFeature(options: Api.FeatureOptions): Api.Feature {
   return feature;
 }
 
-const api = Object.freeze({ defineFeature, neuron, logit, logitMargin, direction, attention, saeLatent, combine, vector });
+const api = Object.freeze({ defineFeature, neuron, logit, logitMargin, direction, attention, saeLatent, transcoderLatent, combine, vector });
 // Keeps the implementation and the published declarations in step (checked by tsc).
 const conforms: typeof Api = api;
 void conforms;

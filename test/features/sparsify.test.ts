@@ -70,7 +70,7 @@ test('TopK latents equal the kept relu((x − b_dec)·Wᵀ + b) from the hooks',
   const r2 = (b: number, p: number) => row(run.hooks['blocks.2.hook_resid_post'], b, p);
   const expected: Record<string, (b: number) => number> = {
     ...Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`l${i}`, (b: number) => topKLatent(r2(b, N), i)])),
-    l7at3: (b) => topKLatent(r2(b, 3), 7),
+    l7at3: (b) => topKLatent(r2(b, 3 + 1), 7), // prompt position 3 is row 4 (after BOS)
     l13pre: (b) => { const W = arrays['encoder.weight'].data, bDec = arrays['b_dec'].data; return r2(b, N).reduce((s, x, r) => s + (x - bDec[r]) * W[13 * D_IN + r], 0) + arrays['encoder.bias'].data[13]; },
     other: (b) => topKLatent(row(run.hooks['blocks.1.hook_resid_post'], b, N), 21),
   };

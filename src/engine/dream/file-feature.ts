@@ -40,7 +40,7 @@ export async function loadOneFeature(file: string, exportName: string | undefine
 /** Where the feature is defined and, for SAE latents, which (the panel's header and the CLI show it). */
 function defaultDescription(feature: LoadedFeature, compiled: CompiledFeature): string {
   const where = `${feature.exportName} in ${relative(feature.workspaceRoot, feature.file) || feature.file}`;
-  const saes = compiled.saeLatents.map((s) => `SAE ${s.sae} latent ${s.latent} (${s.hook})`);
+  const saes = compiled.saeLatents.map((s) => s.hookOut ? `transcoder ${s.sae} latent ${s.latent} (${s.hook} → ${s.hookOut})` : `SAE ${s.sae} latent ${s.latent} (${s.hook})`);
   return saes.length ? `${saes.join(', ')} · ${where}` : where;
 }
 

@@ -27,6 +27,8 @@ export interface FeatureModel extends FeatureModelShape {
   tokenizer: Tokenizer;
 }
 
+export interface SaeLatentRead { sae: string; latent: number; hook: string; hookOut?: string }
+
 export interface CompiledFeature {
   /** The feature for the dream graphs (buildScoreGraph & co.). */
   fn: FeatureFn;
@@ -39,7 +41,8 @@ export interface CompiledFeature {
   /** The feature's EPO overrides, with seqLen and bannedText filled in. */
   epo: EpoOverrides;
   /** The SAE latents it reads, by the SAE's name as written and the hook it reads (for display). */
-  saeLatents: { sae: string; latent: number; hook: string }[];
+  /** The SAE (and transcoder) latents the feature reads; a transcoder's also says where it writes. */
+  saeLatents: SaeLatentRead[];
 }
 
 export interface CompileOptions {
@@ -110,7 +113,7 @@ export async function compileFeature(feature: LoadedFeature, model: FeatureModel
 class Resolver {
   private readonly saes = new Map<string, Promise<Sae>>();
   /** Every SAE latent resolved, in the order the objective reads them. */
-  readonly saeLatents: { sae: string; latent: number; hook: string }[] = [];
+  readonly saeLatents: SaeLatentRead[] = [];
   constructor(
     private readonly feature: LoadedFeature,
     private readonly model: FeatureModel,
@@ -182,6 +185,9 @@ class Resolver {
       case 'sae': {
         const sae = await this.sae(n.sae, n.site, n.hook);
         return this.guard(n.site, () => {
+          if (n.transcoder && !sae.transcoder) {
+            throw new Error(`'${n.sae}' is an SAE, not a transcoder (its cfg.json architecture is not one of SAELens's transcoders): read it with saeLatent`);
+          }
           const enc = latentEncoder(sae, n.index, n.pre, n.sae);
           const hook = this.info.hooks[enc.hook];
           const { family, numLayers } = this.model.arch;
@@ -190,7 +196,16 @@ class Resolver {
           if (hook.shape[1] !== sae.dIn) {
             throw new Error(`SAE '${n.sae}' has d_in ${sae.dIn}, but ${this.model.name}'s '${enc.hook}' has ${hook.shape[1]} channels (is the SAE for another model?)`);
           }
-          this.saeLatents.push({ sae: n.sae.replace(/^(hf|release):/, ''), latent: n.index, hook: enc.hook });
+          if (sae.transcoder) {
+            // The output hook plays no part in the latent, but a transcoder for another model shows there too.
+            const { hookOut, dOut } = sae.transcoder;
+            const out = this.info.hooks[hookOut];
+            if (!out) throw new Error(`transcoder '${n.sae}' writes '${hookOut}': ${explainUnknownHook(hookOut, family, numLayers, this.model.name)}`);
+            if (out.shape[out.shape.length - 1] !== dOut) {
+              throw new Error(`transcoder '${n.sae}' has d_out ${dOut}, but ${this.model.name}'s '${hookOut}' has ${out.shape[out.shape.length - 1]} channels (is it for another model?)`);
+            }
+          }
+          this.saeLatents.push({ sae: n.sae.replace(/^(hf|release):/, ''), latent: n.index, hook: enc.hook, ...(sae.transcoder ? { hookOut: sae.transcoder.hookOut } : {}) });
           return { op: 'sae' as const, ...enc, posAxes: [0], pos: n.pos };
         });
       }

@@ -5,7 +5,8 @@
  *   act((x − b_dec)·W_enc[:, i] + b_enc[i])
  * (without − b_dec when cfg says apply_b_dec_to_input: false); act is relu, or JumpReLU
  * (pre · [pre > threshold_i]). Gated SAEs are refused; SAELens TopK configs too (sparsify's TopK
- * layout below is read).
+ * layout below is read). SAELens transcoders are read too: the same files with W_dec [d_sae, d_out]
+ * and b_dec [d_out] in the output space, so their encoder never subtracts it.
  *
  * Also Gemma Scope's raw release layout: `…/layer_<L>/width_<W>/average_l0_<K>/params.npz` (the
  * same five arrays, JumpReLU, the encoder not subtracting b_dec). It has no config, so the hook is
@@ -20,6 +21,8 @@ import { readSafetensorsFile } from '../models/safetensors';
 import type { WeightMap } from '../models/weights';
 
 export const SAE_CONFIG = 'cfg.json';
+/** SAELens's transcoder architectures (cfg.json `architecture`). */
+const TRANSCODER_ARCHITECTURES = new Set(['transcoder', 'skip_transcoder', 'jumprelu_transcoder', 'jumprelu_skip_transcoder']);
 export const SAE_WEIGHTS = 'sae_weights.safetensors';
 
 export interface Sae {
@@ -28,6 +31,8 @@ export interface Sae {
   dIn: number;
   dSae: number;
   applyBDecToInput: boolean;
+  /** A transcoder (SAELens `transcoder` architectures): where its decoder writes, and that hook's width. */
+  transcoder?: { hookOut: string; dOut: number };
   activation: 'relu' | 'jumprelu' | 'topk';
   /** TopK SAEs (sparsify): how many latents are kept per token. */
   k?: number;
@@ -203,8 +208,14 @@ export async function readSae(dir: string, ref: string, hook?: string): Promise<
     throw new Error(`${what}: normalize_activations '${String(norm)}' is not supported (only 'none', 'constant_norm_rescale' and 'expected_average_only_in' with its norm_scaling_factor)`);
   }
   const kind = (str(cfg.architecture) ?? str(cfg.activation_fn_str) ?? str(cfg.activation_fn) ?? 'relu').toLowerCase();
-  const activation = kind === 'standard' || kind === 'relu' ? 'relu' : kind === 'jumprelu' ? 'jumprelu' : undefined;
-  if (!activation) throw new Error(`${what}: '${kind}' SAEs are not supported (only standard ReLU and JumpReLU)`);
+  // Transcoders (sae_lens/saes/transcoder.py) encode like SAEs but never subtract b_dec, which lies
+  // in the output space; a skip transcoder's W_skip only adds to the output.
+  const isTranscoder = TRANSCODER_ARCHITECTURES.has(kind);
+  const base = isTranscoder ? kind.replace(/_?(skip_)?transcoder$/, '') || 'relu' : kind;
+  const activation = base === 'standard' || base === 'relu' ? 'relu' : base === 'jumprelu' ? 'jumprelu' : undefined;
+  if (!activation) throw new Error(`${what}: '${kind}' SAEs are not supported (only standard ReLU and JumpReLU SAEs, and ReLU and JumpReLU transcoders)`);
+  const hookOut = str(cfg.hook_name_out) ?? str(meta.hook_name_out);
+  if (isTranscoder && !hookOut) throw new Error(`${what}: ${SAE_CONFIG} of a '${kind}' names no output hook (expected "hook_name_out")`);
 
   let weights: WeightMap;
   try {
@@ -226,13 +237,18 @@ export async function readSae(dir: string, ref: string, hook?: string): Promise<
     if (s.join() !== shape.join()) throw new Error(`${what}: ${name} is [${s.join(', ')}], expected [${shape.join(', ')}] for W_enc [${dIn}, ${dSae}]`);
   };
   expect('b_enc', [dSae]);
-  expect('W_dec', [dSae, dIn]);
-  expect('b_dec', [dIn]);
+  const dOut = isTranscoder ? shapeOf('W_dec')[1] : dIn;
+  expect('W_dec', [dSae, dOut]);
+  expect('b_dec', [dOut]);
   if (activation === 'jumprelu') expect('threshold', [dSae]);
-  for (const [key, size] of [['d_in', dIn], ['d_sae', dSae]] as const) {
-    if (cfg[key] !== undefined && cfg[key] !== size) throw new Error(`${what}: ${SAE_CONFIG} says ${key} = ${String(cfg[key])} but W_enc is [${dIn}, ${dSae}]`);
+  const sizes = [['d_in', dIn, `W_enc is [${dIn}, ${dSae}]`], ['d_sae', dSae, `W_enc is [${dIn}, ${dSae}]`], ...(isTranscoder ? [['d_out', dOut, `W_dec is [${dSae}, ${dOut}]`] as const] : [])] as const;
+  for (const [key, size, because] of sizes) {
+    if (cfg[key] !== undefined && cfg[key] !== size) throw new Error(`${what}: ${SAE_CONFIG} says ${key} = ${String(cfg[key])} but ${because}`);
   }
-  return { dir, hookName, dIn, dSae, applyBDecToInput: cfg.apply_b_dec_to_input !== false, activation, weights, ...(inputScale !== undefined ? { inputScale } : {}) };
+  return {
+    dir, hookName, dIn, dSae, applyBDecToInput: !isTranscoder && cfg.apply_b_dec_to_input !== false, activation, weights,
+    ...(inputScale !== undefined ? { inputScale } : {}), ...(isTranscoder ? { transcoder: { hookOut: hookOut!, dOut } } : {}),
+  };
 }
 
 export function latentEncoder(sae: Sae, index: number, preActivation: boolean, ref: string): SaeLatentEncoder {
