@@ -135,13 +135,24 @@ async function isFile(path: string): Promise<boolean> {
   return stat(path).then((s) => s.isFile(), () => false);
 }
 
-/** The hook of a Gemma Scope SAE from its path (layer_<L> under a -res / -mlp release), or undefined. */
+/**
+ * The hook of a Gemma Scope SAE from its path (layer_<L> under a -res / -mlp release), or undefined.
+ * Under a -transcoders release it is a transcoder's input hook (SAELens's gemma_2_transcoder
+ * config: ln2.hook_normalized in, hook_mlp_out out): see gemmaScopeTranscoderOut.
+ */
 export function gemmaScopeHook(path: string): string | undefined {
   const layer = /(?:^|[\\/])layer_(\d+)(?:[\\/]|$)/.exec(path)?.[1];
   if (layer === undefined) return undefined;
+  if (/-transcoders?\b/i.test(path)) return `blocks.${layer}.ln2.hook_normalized`;
   if (/-res\b|resid/i.test(path)) return `blocks.${layer}.hook_resid_post`;
   if (/-mlp\b/i.test(path)) return `blocks.${layer}.hook_mlp_out`;
   return undefined;
+}
+
+/** A Gemma Scope transcoder's output hook, from its path (layer_<L> under a -transcoders release). */
+export function gemmaScopeTranscoderOut(path: string): string | undefined {
+  const layer = /(?:^|[\\/])layer_(\d+)(?:[\\/]|$)/.exec(path)?.[1];
+  return layer !== undefined && /-transcoders?\b/i.test(path) ? `blocks.${layer}.hook_mlp_out` : undefined;
 }
 
 async function readGemmaScope(file: string, ref: string, hook: string | undefined): Promise<Sae> {
@@ -166,11 +177,13 @@ async function readGemmaScope(file: string, ref: string, hook: string | undefine
   const enc = weights.get('W_enc')!.shape;
   if (enc.length !== 2) throw new Error(`${what}: W_enc must be [d_in, d_sae], got [${enc.join(', ')}]`);
   const [dIn, dSae] = enc;
-  for (const [name, shape] of [['b_enc', [dSae]], ['W_dec', [dSae, dIn]], ['b_dec', [dIn]], ['threshold', [dSae]]] as const) {
+  const hookOut = gemmaScopeTranscoderOut(file);
+  const dOut = hookOut ? weights.get('W_dec')!.shape[1] : dIn;
+  for (const [name, shape] of [['b_enc', [dSae]], ['W_dec', [dSae, dOut]], ['b_dec', [dOut]], ['threshold', [dSae]]] as const) {
     const s = weights.get(name)!.shape;
     if (s.join() !== shape.join()) throw new Error(`${what}: ${name} is [${s.join(', ')}], expected [${shape.join(', ')}] for W_enc [${dIn}, ${dSae}]`);
   }
-  return { dir: file, hookName, dIn, dSae, applyBDecToInput: false, activation: 'jumprelu', weights };
+  return { dir: file, hookName, dIn, dSae, applyBDecToInput: false, activation: 'jumprelu', weights, ...(hookOut ? { transcoder: { hookOut, dOut } } : {}) };
 }
 
 /**
