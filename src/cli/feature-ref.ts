@@ -10,6 +10,10 @@ export async function loadFileFeatureRef(ref: string): Promise<LoadedFeature> {
   return loadOneFeature(file, exportName, { workspaceRoot: guessWorkspaceRoot(file), trusted: true });
 }
 
-export function prepareFileFeatureRef(feature: LoadedFeature, model: LoadedModel): Promise<PreparedFeature> {
-  return prepareLoadedFeature(feature, model);
+/** Named SAEs follow the model options: --cache-dir, and --allow-download to fetch a missing one. */
+export function prepareFileFeatureRef(feature: LoadedFeature, model: LoadedModel, hub: { allowDownload?: boolean; cacheDir?: string } = {}): Promise<PreparedFeature> {
+  return prepareLoadedFeature(feature, model, {
+    allowDownload: !!hub.allowDownload, cacheDir: hub.cacheDir,
+    onProgress: (p) => { if (p.done === p.total) process.stderr.write(`downloaded ${p.file} (${(p.done / 2 ** 20).toFixed(1)} MiB)\n`); },
+  });
 }

@@ -16,7 +16,7 @@ export interface ModelCliOptions {
 export function addModelOptions(cmd: Command): Command {
   return cmd
     .option('-m, --model <ref>', `model: '${BUNDLED_MODEL}' (bundled), a path, or a Hub id org/name[@revision]`, BUNDLED_MODEL)
-    .option('--allow-download', 'download a Hub model into the Hugging Face cache when it is missing')
+    .option('--allow-download', 'download a Hub model, or a feature file\'s named SAE, into the Hugging Face cache when it is missing')
     .option('--cache-dir <dir>', 'Hugging Face hub cache (default $HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub)')
     .addOption(new Option('--provider <name>', 'ONNX Runtime execution provider (auto: WebGPU where an adapter exists, else CPU)').choices([...PROVIDER_CHOICES]).default('cpu'))
     .option('--threads <n>', 'CPU threads (0 = one per core)', intArg(0, 1024), 0)

@@ -7,8 +7,14 @@ import { relative, resolve } from 'node:path';
 import type { LoadedModel } from '../engine/models/load';
 import { logitFeature, neuronFeature, PreparedFeature } from '../engine/dream/dream';
 import { loadOneFeature, prepareLoadedFeature } from '../engine/dream/file-feature';
+import type { SaeHubOptions } from '../engine/features/sae-sources';
 import type { FrontierFeature, FrontierFile } from '../engine/frontier-file';
 import { ModelOptions, OpenSavedRequest, OpenSessionRequest, UNTRUSTED_ERROR } from './worker-protocol';
+
+/** Named SAEs follow the model settings: the same cache, downloads allowed when the model's are. */
+function saeHub(m: ModelOptions): SaeHubOptions {
+  return { allowDownload: m.allowDownload, cacheDir: m.cacheDir || undefined, offlineHint: 'allow downloads with the setting reverie.allowDownloads' };
+}
 
 export interface SessionFeature {
   prepared: PreparedFeature | null;
@@ -28,7 +34,7 @@ export async function prepareSource(req: OpenSessionRequest, deps: { loadModel(o
     }
     const loaded = await loadOneFeature(src.file, src.exportName, { workspaceRoot: src.workspaceRoot, trusted: true });
     const model = await deps.loadModel({ ...req.model, ref: req.model.ref ?? loaded.model });
-    const prepared = await prepareLoadedFeature(loaded, model);
+    const prepared = await prepareLoadedFeature(loaded, model, saeHub(req.model));
     const source = readFileSync(loaded.file, 'utf8');
     return {
       model,
@@ -69,7 +75,7 @@ export async function featureOfSaved(file: FrontierFile, model: LoadedModel | nu
       if (!req.trusted) return unavailable('feature files are code and this workspace is not trusted, so attribution and run again are off');
       if (!req.workspaceRoot) return unavailable(`the feature file ${meta.file} is not in an open workspace folder`);
       const loaded = await loadOneFeature(resolve(req.workspaceRoot, meta.file), meta.exportName, { workspaceRoot: req.workspaceRoot, trusted: true });
-      prepared = await prepareLoadedFeature(loaded, model);
+      prepared = await prepareLoadedFeature(loaded, model, saeHub(req.model));
     } else {
       return unavailable(`the file does not say how to rebuild feature '${meta.name}'`);
     }

@@ -101,7 +101,8 @@ export class DreamService {
               continue;
             }
             try {
-              await compileFeature(f, model);
+              // Named SAEs: the same cache, never downloaded here either (a dream fetches them when downloads are allowed).
+              await compileFeature(f, model, { hub: { cacheDir: req.model.cacheDir || undefined, offlineHint: 'dream it with the setting reverie.allowDownloads on to fetch it' } });
             } catch (e) {
               diagnostics.push(e instanceof FeatureError ? diagnosticOf(e) : {
                 file: f.location.file, line: f.location.line, column: f.location.column, severity: 'error', code: 'objective', exportName: f.exportName,

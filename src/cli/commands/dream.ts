@@ -26,7 +26,7 @@ interface DreamCliOptions extends ModelCliOptions {
 async function chooseFeature(model: LoadedModel, fileFeature: LoadedFeature | undefined, o: DreamCliOptions): Promise<PreparedFeature> {
   if (o.neuron !== undefined) return neuronFeature(model, o.neuron);
   if (o.logit !== undefined) return logitFeature(model, o.logit);
-  return prepareFileFeatureRef(fileFeature!, model);
+  return prepareFileFeatureRef(fileFeature!, model, o);
 }
 
 function fmt(v: number | null): string {

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { relative, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 export { guessWorkspaceRoot } from '../features/workspace';
+import type { SaeHubOptions } from '../features/sae-sources';
 import { loadFeatureFile, compileFeature, FeatureError, LoadedFeature, CompiledFeature } from '../features';
 import type { LoadedModel } from '../models/load';
 import type { PreparedFeature } from './dream';
@@ -45,10 +46,10 @@ function defaultDescription(feature: LoadedFeature, compiled: CompiledFeature): 
 }
 
 /** A compiled feature as a PreparedFeature; its hash is over the compiled spec, so edits that change nothing keep it. */
-export async function prepareLoadedFeature(feature: LoadedFeature, model: LoadedModel): Promise<PreparedFeature & { compiled: CompiledFeature }> {
+export async function prepareLoadedFeature(feature: LoadedFeature, model: LoadedModel, hub?: SaeHubOptions): Promise<PreparedFeature & { compiled: CompiledFeature }> {
   let compiled: CompiledFeature;
   try {
-    compiled = await compileFeature(feature, model);
+    compiled = await compileFeature(feature, model, { hub });
   } catch (e) {
     throw e instanceof FeatureError ? new Error(e.format()) : e;
   }

@@ -18,7 +18,7 @@ import { FeatureSpec, SpecNode, featureFnFromSpec } from './spec';
 import { checkTokenId, resolveTokenText } from './tokens';
 import { readVector, splitTensorRef } from './vectors';
 import { readSae, latentEncoder, Sae } from './sae';
-import { isNamedSae, resolveNamedSae } from './sae-sources';
+import { isNamedSae, resolveNamedSae, type SaeHubOptions } from './sae-sources';
 import { OutsideWorkspaceError, resolveInWorkspace } from './workspace';
 import type { EpoOverrides } from './options';
 
@@ -48,6 +48,8 @@ export interface CompiledFeature {
 export interface CompileOptions {
   /** Prompt length to check at (default: the feature's seqLen, else EPO's default). */
   seqLen?: number;
+  /** Where SAEs named by repo or release are found, and whether they may be downloaded. */
+  hub?: SaeHubOptions;
 }
 
 function shape(dims: readonly DimName[]): string {
@@ -91,7 +93,7 @@ export async function compileFeature(feature: LoadedFeature, model: FeatureModel
     fail(`objective of '${feature.name}' must return a scalar per prompt; got a value of shape ${shape(traced.root.dims)}${notScalarHint(traced.root.dims)}`);
   }
 
-  const resolver = new Resolver(feature, model, info, fail);
+  const resolver = new Resolver(feature, model, info, fail, opts.hub);
   const root = await resolver.node(traced.root);
   const spec: FeatureSpec = { version: 1, root };
   const fn = featureFnFromSpec(spec);
@@ -119,6 +121,7 @@ class Resolver {
     private readonly model: FeatureModel,
     private readonly info: ModelInfo,
     private readonly fail: (message: string, at?: SourceLocation, code?: FeatureError['code']) => never,
+    private readonly hub?: SaeHubOptions,
   ) {}
 
   private at(site: string): SourceLocation {
@@ -148,7 +151,7 @@ class Resolver {
   private sae(ref: string, site: string, hook: string | undefined): Promise<Sae> {
     return this.guard(site, async () => {
       // A named SAE (Hub repo or release) lives in the Hugging Face cache, like models.
-      const dir = isNamedSae(ref) ? await resolveNamedSae(ref) : this.path(ref, site, 'SAE');
+      const dir = isNamedSae(ref) ? await resolveNamedSae(ref, this.hub) : this.path(ref, site, 'SAE');
       const key = `${dir}\0${hook ?? ''}`;
       let p = this.saes.get(key);
       if (!p) this.saes.set(key, (p = readSae(dir, ref, hook)));

@@ -4,12 +4,16 @@
  * releases below, whose SAE ids are paths in their repos. saeLatent's object forms
  * ({ repo, path, revision } and { release, id }) arrive as these strings.
  *
- * Nothing is downloaded here: a missing SAE is an error that says which files to fetch into the
- * cache (the `huggingface-cli download` command).
+ * Offline (the default), a missing SAE is an error that says which files to fetch into the cache
+ * (the `huggingface-cli download` command) and how to allow downloads; with downloads allowed, the
+ * SAE's files are fetched into the cache as a model's are (hub/snapshot.ts).
  */
 import { join } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { hubCacheDir, RepoCache, type Env } from '../hub/cache-layout';
+import { ensureRepoFiles } from '../hub/snapshot';
+import { HubFileError } from '../hub/hub-http';
+import type { DownloadProgress } from '../hub/download-file';
 import RELEASES from './sae-releases.json';
 
 export interface SaeRelease {
@@ -60,15 +64,68 @@ export function parseNamedSae(ref: string): HubSae {
   return { repo: m[1], revision: m[2] ?? 'main', path: m[3] ?? '' };
 }
 
-/** The local folder or file of a named SAE in the Hugging Face cache. */
-export async function resolveNamedSae(ref: string, env: Env = process.env, cacheDir?: string): Promise<string> {
+/** Where named SAEs are looked up, and whether they may be fetched (as models are). */
+export interface SaeHubOptions {
+  /** Hub cache folder; default $HF_HUB_CACHE, $HF_HOME/hub, or ~/.cache/huggingface/hub. */
+  cacheDir?: string;
+  /** Fetch an SAE missing from the cache (default false: offline). */
+  allowDownload?: boolean;
+  /** Default $HF_ENDPOINT or https://huggingface.co. */
+  endpoint?: string;
+  /** Default $HF_TOKEN. */
+  token?: string;
+  onProgress?: (p: DownloadProgress) => void;
+  env?: Env;
+  /** How the user turns downloads on (default names the CLI's --allow-download). */
+  offlineHint?: string;
+}
+
+/** The files an SAE at `path` of a repo may consist of, per format, the first of each group pinning the commit. */
+function saeFiles(path: string, format: SaeRelease['format'] | undefined): { file: string; optional: boolean }[][] {
+  const at = (f: string) => (path ? `${path}/${f}` : f);
+  if (path.endsWith('.npz')) return [[{ file: path, optional: false }]];
+  const gemmaScope = [{ file: at('params.npz'), optional: false }];
+  // SAELens folders (sae_weights.safetensors) and sparsify hookpoints (sae.safetensors) both start with cfg.json.
+  const withConfig = [{ file: at('cfg.json'), optional: false }, { file: at('sae_weights.safetensors'), optional: true }, { file: at('sae.safetensors'), optional: true }];
+  if (format === 'gemma-scope') return [gemmaScope];
+  if (format === 'saelens') return [withConfig];
+  return [withConfig, gemmaScope];
+}
+
+/** The local folder or file of a named SAE in the Hugging Face cache, fetched first when allowed and missing. */
+export async function resolveNamedSae(ref: string, opts: SaeHubOptions = {}): Promise<string> {
+  const env = opts.env ?? process.env;
   const { repo, revision, path } = parseNamedSae(ref);
-  const cache = new RepoCache(hubCacheDir(cacheDir, env), repo);
-  const commit = await cache.commitFor(revision);
+  const cache = new RepoCache(hubCacheDir(opts.cacheDir, env), repo);
+  const local = async (commit: string | undefined) => {
+    if (!commit) return undefined;
+    const p = join(cache.snapshotDir(commit), ...path.split('/').filter(Boolean));
+    return (await stat(p).then(() => true, () => false)) ? p : undefined;
+  };
+  const cached = await local(await cache.commitFor(revision));
+  if (cached) return cached;
   const fetch = `huggingface-cli download ${repo}${revision === 'main' ? '' : ` --revision ${revision}`}${path ? ` --include '${path}/*'` : ''}`;
-  if (!commit) throw new Error(`SAE '${ref}': ${repo} (${revision}) is not in the Hugging Face cache at ${cache.root}; fetch it with \`${fetch}\``);
-  const local = join(cache.snapshotDir(commit), ...path.split('/').filter(Boolean));
-  const exists = await stat(local).then(() => true, () => false);
-  if (!exists) throw new Error(`SAE '${ref}': ${path || 'the repo root'} is not in the cached snapshot ${commit.slice(0, 8)} of ${repo}; fetch it with \`${fetch}\``);
-  return local;
+  if (!opts.allowDownload) {
+    const commit = await cache.commitFor(revision);
+    const where = commit ? `${path || 'the repo root'} is not in the cached snapshot ${commit.slice(0, 8)} of ${repo}` : `${repo} (${revision}) is not in the Hugging Face cache at ${cache.root}`;
+    throw new Error(`SAE '${ref}': ${where}; fetch it with \`${fetch}\`, or ${opts.offlineHint ?? 'allow downloads (the CLI option --allow-download)'}`);
+  }
+  const ctx = { endpoint: opts.endpoint ?? env.HF_ENDPOINT ?? 'https://huggingface.co', repoId: repo, revision, token: opts.token ?? env.HF_TOKEN ?? undefined, cacheRoot: cache.root };
+  const release = ref.startsWith('release:') ? SAE_RELEASES[ref.slice('release:'.length).split('/')[0]] : undefined;
+  const tried: string[] = [];
+  for (const group of saeFiles(path, release?.format)) {
+    try {
+      const { commit, states } = await ensureRepoFiles(ctx, cache, revision, { onProgress: opts.onProgress }, group);
+      const weights = group.filter((g) => g.optional).map((g) => g.file);
+      if (weights.length && !weights.some((w) => states.get(w) === 'present')) {
+        throw new Error(`SAE '${ref}': ${repo} has ${group[0].file} but none of ${weights.join(', ')}`);
+      }
+      const found = await local(commit);
+      if (found) return found;
+    } catch (e) {
+      if (!(e instanceof HubFileError && e.isMissingEntry)) throw e;
+      tried.push(group[0].file);
+    }
+  }
+  throw new Error(`SAE '${ref}': ${repo}@${revision} has no SAE at '${path}' (tried ${tried.join(', ')})`);
 }

@@ -92,6 +92,19 @@ class SnapshotFiller {
   }
 }
 
+/**
+ * Checks (and with `download` set, fetches) the given files of a snapshot, in order; the first
+ * file fetched pins the commit. Returns each file's state ('unknown': not in the cache, offline).
+ */
+export async function ensureRepoFiles(
+  ctx: HubContext, cache: RepoCache, revision: string, download: DownloadOptions | undefined, files: { file: string; optional: boolean }[],
+): Promise<{ commit?: string; states: Map<string, FileState>; downloaded: string[] }> {
+  const filler = new SnapshotFiller(ctx, cache, revision, await cache.commitFor(revision), download);
+  const states = new Map<string, FileState>();
+  for (const { file, optional } of files) states.set(file, await filler.ensure(file, optional));
+  return { commit: filler.commit, states, downloaded: filler.downloaded };
+}
+
 async function shardFiles(indexPath: string): Promise<string[]> {
   let weightMap: unknown;
   try {
