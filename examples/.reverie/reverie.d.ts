@@ -371,7 +371,9 @@ export function attention(layer: number, head: number, fromPos: Position, toPos:
  * (default `'last'`); `preActivation: true` drops the relu. JumpReLU SAEs (`threshold`) gate at
  * their threshold instead.
  *
- * TopK SAEs in EleutherAI sparsify's layout work too: a hookpoint folder (`layers.6`, named for
+ * SAELens TopK SAEs (`architecture: "topk"` with `k`) keep each token's k largest pre-activations,
+ * relu'd (× ‖W_dec[i]‖ first with `rescale_acts_by_decoder_norm`). TopK SAEs in EleutherAI
+ * sparsify's layout work too: a hookpoint folder (`layers.6`, named for
  * the hook it reads: `layers.N` is `blocks.N.hook_resid_post`, `layers.N.mlp` `blocks.N.hook_mlp_out`)
  * with `cfg.json` (`k`) and `sae.safetensors`; the latent is relu((x − b_dec)·encoder.weightᵀ + b)[index]
  * when it is among the token's k largest, else 0.

@@ -86,7 +86,8 @@ test('SAELens configs: hook names old and new, b_dec handling, refused variants'
   assert.equal(latentEncoder(jump, 2, false, 'd').threshold, Math.fround(0.3));
 
   await assert.rejects(readSae(dir(saeFiles({})), 'e'), /SAE 'e': cfg\.json names no hook/);
-  await assert.rejects(readSae(dir(saeFiles({ hook_name: 'x', architecture: 'topk' })), 'f'), /'topk' SAEs are not supported/);
+  await assert.rejects(readSae(dir(saeFiles({ hook_name: 'x', architecture: 'topk' })), 'f'), /cfg\.json of a TopK SAE must give k, the latents kept per token, as an integer ≥ 1 \(got undefined\)/);
+  await assert.rejects(readSae(dir(saeFiles({ hook_name: 'x', architecture: 'gated' })), 'f2'), /'gated' SAEs are not supported/);
   await assert.rejects(readSae(dir(saeFiles({ hook_name: 'x', normalize_activations: 'expected_average_only_in' })), 'g'), /normalize_activations 'expected_average_only_in' needs its norm_scaling_factor in cfg.json/);
   await assert.rejects(readSae(dir(saeFiles({ hook_name: 'x', d_in: 5 })), 'h'), /cfg\.json says d_in = 5 but W_enc is \[4, 3\]/);
   await assert.rejects(readSae(dir(saeFiles({ hook_name: 'x', architecture: 'jumprelu' })), 'i'), /has no 'threshold'/);

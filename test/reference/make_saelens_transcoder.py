@@ -14,12 +14,11 @@ some latents are on and some off.
 
     python3 test/reference/make_saelens_transcoder.py
 """
-import json
 import os
 
 import numpy as np
 
-from make_sparsify_sae import write_safetensors
+from make_sparsify_sae import write_arrays_json, write_saelens_folder
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, '..', 'fixtures', 'saes', 'transcoder-stories260k')
@@ -35,19 +34,14 @@ def main():
         'b_dec': (rng.standard_normal(d_out) * 3.0).astype(np.float32),  # large: subtracting it by mistake shows
         'threshold': np.abs(rng.standard_normal(d_sae) * 0.5).astype(np.float32),
     }
-    folder = os.path.join(OUT, 'blocks.1.mlp')
-    os.makedirs(folder, exist_ok=True)
-    write_safetensors(os.path.join(folder, 'sae_weights.safetensors'), arrays)
     cfg = {
         'architecture': 'jumprelu_transcoder', 'd_in': d_in, 'd_sae': d_sae, 'd_out': d_out, 'dtype': 'float32',
         'device': 'cpu', 'apply_b_dec_to_input': False, 'normalize_activations': 'none', 'reshape_activations': 'none',
         'hook_name_out': 'blocks.1.hook_mlp_out', 'hook_layer_out': 1, 'hook_head_index_out': None,
         'metadata': {'model_name': 'stories260K', 'hook_name': 'blocks.1.ln2.hook_normalized', 'sae_lens_version': '6.12.1'},
     }
-    with open(os.path.join(folder, 'cfg.json'), 'w') as f:
-        json.dump(cfg, f, indent=2)
-    with open(os.path.join(OUT, 'arrays.json'), 'w') as f:
-        json.dump({k: {'shape': list(v.shape), 'data': [float(x) for x in v.ravel()]} for k, v in arrays.items()}, f)
+    write_saelens_folder(os.path.join(OUT, 'blocks.1.mlp'), arrays, cfg)
+    write_arrays_json(os.path.join(OUT, 'arrays.json'), arrays)
 
 
 if __name__ == '__main__':

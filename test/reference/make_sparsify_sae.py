@@ -38,6 +38,20 @@ def write_safetensors(path, arrays):
             f.write(b)
 
 
+def write_saelens_folder(folder, arrays, cfg):
+    """A SAELens SAE folder: cfg.json and sae_weights.safetensors."""
+    os.makedirs(folder, exist_ok=True)
+    write_safetensors(os.path.join(folder, 'sae_weights.safetensors'), arrays)
+    with open(os.path.join(folder, 'cfg.json'), 'w') as f:
+        json.dump(cfg, f, indent=2)
+
+
+def write_arrays_json(path, arrays):
+    """The arrays as JSON ({name: {shape, data}}), for tests' independent expected values."""
+    with open(path, 'w') as f:
+        json.dump({k: {'shape': list(v.shape), 'data': [float(x) for x in v.ravel()]} for k, v in arrays.items()}, f)
+
+
 def main():
     rng = np.random.default_rng(2407)
     d_in, n = 64, 32
@@ -53,8 +67,7 @@ def main():
            'multi_topk': False, 'skip_connection': False, 'transcode': False, 'd_in': d_in}
     with open(os.path.join(OUT, 'cfg.json'), 'w') as f:
         json.dump(cfg, f)
-    with open(os.path.join(OUT, '..', 'arrays.json'), 'w') as f:
-        json.dump({k: {'shape': list(v.shape), 'data': [float(x) for x in v.ravel()]} for k, v in arrays.items()}, f)
+    write_arrays_json(os.path.join(OUT, '..', 'arrays.json'), arrays)
 
 
 if __name__ == '__main__':

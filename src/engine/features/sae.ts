@@ -4,22 +4,21 @@
  * b_dec [d_in]; `threshold` [d_sae] for JumpReLU SAEs). Latent i of activation x is
  *   act((x − b_dec)·W_enc[:, i] + b_enc[i])
  * (without − b_dec when cfg says apply_b_dec_to_input: false); act is relu, or JumpReLU
- * (pre · [pre > threshold_i]). Gated SAEs are refused; SAELens TopK configs too (sparsify's TopK
- * layout below is read). SAELens transcoders are read too: the same files with W_dec [d_sae, d_out]
+ * (pre · [pre > threshold_i]), or TopK (architecture "topk": the k largest per token, relu'd).
+ * Gated SAEs are refused. sparsify's TopK layout (below) is read too. SAELens transcoders are read too: the same files with W_dec [d_sae, d_out]
  * and b_dec [d_out] in the output space, so their encoder never subtracts it.
  *
- * Also Gemma Scope's raw release layout: `…/layer_<L>/width_<W>/average_l0_<K>/params.npz` (the
- * same five arrays, JumpReLU, the encoder not subtracting b_dec). It has no config, so the hook is
- * the one saeLatent's `hook` option names, else read from the path: `layer_<L>` under a release
- * named `…-res…` is blocks.L.hook_resid_post, `…-mlp…` blocks.L.hook_mlp_out.
+ * Also Gemma Scope's raw release layout, `…/layer_<L>/width_<W>/average_l0_<K>/params.npz`
+ * (sae-gemma-scope.ts: the same five arrays, JumpReLU, the hook from the path or saeLatent's `hook`).
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readNpz } from './npz';
+import { GEMMA_SCOPE_PARAMS, readGemmaScope } from './sae-gemma-scope';
 import { toBase64 } from '../epo/base64';
 import { readSafetensorsFile } from '../models/safetensors';
 import type { WeightMap } from '../models/weights';
 
+export { gemmaScopeHook, gemmaScopeTranscoderOut, GEMMA_SCOPE_PARAMS } from './sae-gemma-scope';
 export const SAE_CONFIG = 'cfg.json';
 /** SAELens's transcoder architectures (cfg.json `architecture`). */
 const TRANSCODER_ARCHITECTURES = new Set(['transcoder', 'skip_transcoder', 'jumprelu_transcoder', 'jumprelu_skip_transcoder']);
@@ -66,7 +65,6 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v ? v : undefined;
 }
 
-export const GEMMA_SCOPE_PARAMS = 'params.npz';
 export const SPARSIFY_WEIGHTS = 'sae.safetensors';
 /** A TopK latent carries the whole encoder in its spec; past this it would be too big to hash and keep. */
 export const TOPK_ENCODER_MAX_BYTES = 256 * 2 ** 20;
@@ -136,57 +134,6 @@ async function isFile(path: string): Promise<boolean> {
 }
 
 /**
- * The hook of a Gemma Scope SAE from its path (layer_<L> under a -res / -mlp release), or undefined.
- * Under a -transcoders release it is a transcoder's input hook (SAELens's gemma_2_transcoder
- * config: ln2.hook_normalized in, hook_mlp_out out): see gemmaScopeTranscoderOut.
- */
-export function gemmaScopeHook(path: string): string | undefined {
-  const layer = /(?:^|[\\/])layer_(\d+)(?:[\\/]|$)/.exec(path)?.[1];
-  if (layer === undefined) return undefined;
-  if (/-transcoders?\b/i.test(path)) return `blocks.${layer}.ln2.hook_normalized`;
-  if (/-res\b|resid/i.test(path)) return `blocks.${layer}.hook_resid_post`;
-  if (/-mlp\b/i.test(path)) return `blocks.${layer}.hook_mlp_out`;
-  return undefined;
-}
-
-/** A Gemma Scope transcoder's output hook, from its path (layer_<L> under a -transcoders release). */
-export function gemmaScopeTranscoderOut(path: string): string | undefined {
-  const layer = /(?:^|[\\/])layer_(\d+)(?:[\\/]|$)/.exec(path)?.[1];
-  return layer !== undefined && /-transcoders?\b/i.test(path) ? `blocks.${layer}.hook_mlp_out` : undefined;
-}
-
-async function readGemmaScope(file: string, ref: string, hook: string | undefined): Promise<Sae> {
-  const what = `SAE '${ref}'`;
-  const hookName = hook ?? gemmaScopeHook(file);
-  if (!hookName) {
-    throw new Error(`${what}: a Gemma Scope ${GEMMA_SCOPE_PARAMS} has no config naming its hook, and the path does not say it ` +
-      `(layer_<L> under a '-res' or '-mlp' release); give it: saeLatent(path, latent, { hook: 'blocks.<L>.hook_resid_post' })`);
-  }
-  let arrays: Map<string, { shape: number[]; data: Float32Array }>;
-  try {
-    arrays = await readNpz(file);
-  } catch (e) {
-    throw new Error(`${what}: ${(e as Error).message}`);
-  }
-  const weights: WeightMap = new Map();
-  for (const name of ['W_enc', 'b_enc', 'W_dec', 'b_dec', 'threshold']) {
-    const a = arrays.get(name);
-    if (!a) throw new Error(`${what}: ${GEMMA_SCOPE_PARAMS} has no '${name}' (it has ${[...arrays.keys()].join(', ')})`);
-    weights.set(name, a);
-  }
-  const enc = weights.get('W_enc')!.shape;
-  if (enc.length !== 2) throw new Error(`${what}: W_enc must be [d_in, d_sae], got [${enc.join(', ')}]`);
-  const [dIn, dSae] = enc;
-  const hookOut = gemmaScopeTranscoderOut(file);
-  const dOut = hookOut ? weights.get('W_dec')!.shape[1] : dIn;
-  for (const [name, shape] of [['b_enc', [dSae]], ['W_dec', [dSae, dOut]], ['b_dec', [dOut]], ['threshold', [dSae]]] as const) {
-    const s = weights.get(name)!.shape;
-    if (s.join() !== shape.join()) throw new Error(`${what}: ${name} is [${s.join(', ')}], expected [${shape.join(', ')}] for W_enc [${dIn}, ${dSae}]`);
-  }
-  return { dir: file, hookName, dIn, dSae, applyBDecToInput: false, activation: 'jumprelu', weights, ...(hookOut ? { transcoder: { hookOut, dOut } } : {}) };
-}
-
-/**
  * An SAE by path: a SAELens folder, or a Gemma Scope `params.npz` (the file or its folder).
  * `hook` names the hook where the format has no config (Gemma Scope); SAELens's cfg says its own.
  */
@@ -225,8 +172,12 @@ export async function readSae(dir: string, ref: string, hook?: string): Promise<
   // in the output space; a skip transcoder's W_skip only adds to the output.
   const isTranscoder = TRANSCODER_ARCHITECTURES.has(kind);
   const base = isTranscoder ? kind.replace(/_?(skip_)?transcoder$/, '') || 'relu' : kind;
-  const activation = base === 'standard' || base === 'relu' ? 'relu' : base === 'jumprelu' ? 'jumprelu' : undefined;
-  if (!activation) throw new Error(`${what}: '${kind}' SAEs are not supported (only standard ReLU and JumpReLU SAEs, and ReLU and JumpReLU transcoders)`);
+  const activation = base === 'standard' || base === 'relu' ? 'relu' : base === 'jumprelu' ? 'jumprelu' : base === 'topk' ? 'topk' : undefined;
+  if (!activation) throw new Error(`${what}: '${kind}' SAEs are not supported (only standard ReLU, JumpReLU and TopK SAEs, and ReLU and JumpReLU transcoders)`);
+  const k = cfg.k;
+  if (activation === 'topk' && (typeof k !== 'number' || !Number.isInteger(k) || k < 1)) {
+    throw new Error(`${what}: ${SAE_CONFIG} of a TopK SAE must give k, the latents kept per token, as an integer ≥ 1 (got ${JSON.stringify(k)})`);
+  }
   const hookOut = str(cfg.hook_name_out) ?? str(meta.hook_name_out);
   if (isTranscoder && !hookOut) throw new Error(`${what}: ${SAE_CONFIG} of a '${kind}' names no output hook (expected "hook_name_out")`);
 
@@ -258,10 +209,37 @@ export async function readSae(dir: string, ref: string, hook?: string): Promise<
   for (const [key, size, because] of sizes) {
     if (cfg[key] !== undefined && cfg[key] !== size) throw new Error(`${what}: ${SAE_CONFIG} says ${key} = ${String(cfg[key])} but ${because}`);
   }
+  if (activation === 'topk') addTopKEncoder(weights, dIn, dSae, k as number, cfg.rescale_acts_by_decoder_norm === true, what);
   return {
     dir, hookName, dIn, dSae, applyBDecToInput: !isTranscoder && cfg.apply_b_dec_to_input !== false, activation, weights,
+    ...(activation === 'topk' ? { k: k as number } : {}),
     ...(inputScale !== undefined ? { inputScale } : {}), ...(isTranscoder ? { transcoder: { hookOut: hookOut!, dOut } } : {}),
   };
+}
+
+/**
+ * A SAELens TopK SAE (sae_lens/saes/topk_sae.py): each token keeps the k largest pre-activations,
+ * relu'd — the same latents as relu first and then the k largest, which is how the graph computes
+ * them (the sparsify layout's encoder, `encoder.weight` [d_sae, d_in]). With
+ * rescale_acts_by_decoder_norm the pre-activations are multiplied by ‖W_dec[i]‖ before the top-k:
+ * folded here into W_enc's columns and b_enc, which scales each latent's pre-activation exactly so.
+ */
+function addTopKEncoder(weights: WeightMap, dIn: number, dSae: number, k: number, rescale: boolean, what: string): void {
+  if (k > dSae) throw new Error(`${what}: k = ${k} is more than its ${dSae} latents`);
+  if (4 * dSae * dIn > TOPK_ENCODER_MAX_BYTES) throw new Error(`${what}: its encoder is ${((4 * dSae * dIn) / 2 ** 20).toFixed(0)} MiB; TopK latents need the whole encoder and are supported up to ${TOPK_ENCODER_MAX_BYTES / 2 ** 20} MiB`);
+  const W = weights.get('W_enc')!.data, b = weights.get('b_enc')!.data, D = weights.get('W_dec')!;
+  const dOut = D.shape[1];
+  const scale = Float32Array.from({ length: dSae }, (_, l) => {
+    if (!rescale) return 1;
+    let ss = 0;
+    for (let c = 0; c < dOut; c++) ss += D.data[l * dOut + c] ** 2;
+    return Math.sqrt(ss);
+  });
+  const wEnc = new Float32Array(dIn * dSae), enc = new Float32Array(dSae * dIn);
+  for (let r = 0; r < dIn; r++) for (let l = 0; l < dSae; l++) enc[l * dIn + r] = wEnc[r * dSae + l] = W[r * dSae + l] * scale[l];
+  weights.set('W_enc', { shape: [dIn, dSae], data: wEnc });
+  weights.set('b_enc', { shape: [dSae], data: Float32Array.from(b, (v, l) => v * scale[l]) });
+  weights.set('encoder.weight', { shape: [dSae, dIn], data: enc });
 }
 
 export function latentEncoder(sae: Sae, index: number, preActivation: boolean, ref: string): SaeLatentEncoder {
