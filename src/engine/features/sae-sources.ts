@@ -10,10 +10,9 @@
  */
 import { join } from 'node:path';
 import { stat } from 'node:fs/promises';
-import { hubCacheDir, RepoCache, type Env } from '../hub/cache-layout';
 import { ensureRepoFiles } from '../hub/snapshot';
 import { HubFileError } from '../hub/hub-http';
-import type { DownloadProgress } from '../hub/download-file';
+import { hubRepo, type ResolveOptions } from '../hub/resolve';
 import RELEASES from './sae-releases.json';
 
 export interface SaeRelease {
@@ -64,21 +63,8 @@ export function parseNamedSae(ref: string): HubSae {
   return { repo: m[1], revision: m[2] ?? 'main', path: m[3] ?? '' };
 }
 
-/** Where named SAEs are looked up, and whether they may be fetched (as models are). */
-export interface SaeHubOptions {
-  /** Hub cache folder; default $HF_HUB_CACHE, $HF_HOME/hub, or ~/.cache/huggingface/hub. */
-  cacheDir?: string;
-  /** Fetch an SAE missing from the cache (default false: offline). */
-  allowDownload?: boolean;
-  /** Default $HF_ENDPOINT or https://huggingface.co. */
-  endpoint?: string;
-  /** Default $HF_TOKEN. */
-  token?: string;
-  onProgress?: (p: DownloadProgress) => void;
-  env?: Env;
-  /** How the user turns downloads on (default names the CLI's --allow-download). */
-  offlineHint?: string;
-}
+/** Where named SAEs are looked up, and whether they may be fetched: a model's options (hub/resolve.ts). */
+export type SaeHubOptions = Omit<ResolveOptions, 'cwd'>;
 
 /** The files an SAE at `path` of a repo may consist of, per format, the first of each group pinning the commit. */
 function saeFiles(path: string, format: SaeRelease['format'] | undefined): { file: string; optional: boolean }[][] {
@@ -94,9 +80,8 @@ function saeFiles(path: string, format: SaeRelease['format'] | undefined): { fil
 
 /** The local folder or file of a named SAE in the Hugging Face cache, fetched first when allowed and missing. */
 export async function resolveNamedSae(ref: string, opts: SaeHubOptions = {}): Promise<string> {
-  const env = opts.env ?? process.env;
   const { repo, revision, path } = parseNamedSae(ref);
-  const cache = new RepoCache(hubCacheDir(opts.cacheDir, env), repo);
+  const { cache, ctx } = hubRepo(repo, revision, opts);
   const local = async (commit: string | undefined) => {
     if (!commit) return undefined;
     const p = join(cache.snapshotDir(commit), ...path.split('/').filter(Boolean));
@@ -110,7 +95,6 @@ export async function resolveNamedSae(ref: string, opts: SaeHubOptions = {}): Pr
     const where = commit ? `${path || 'the repo root'} is not in the cached snapshot ${commit.slice(0, 8)} of ${repo}` : `${repo} (${revision}) is not in the Hugging Face cache at ${cache.root}`;
     throw new Error(`SAE '${ref}': ${where}; fetch it with \`${fetch}\`, or ${opts.offlineHint ?? 'allow downloads (the CLI option --allow-download)'}`);
   }
-  const ctx = { endpoint: opts.endpoint ?? env.HF_ENDPOINT ?? 'https://huggingface.co', repoId: repo, revision, token: opts.token ?? env.HF_TOKEN ?? undefined, cacheRoot: cache.root };
   const release = ref.startsWith('release:') ? SAE_RELEASES[ref.slice('release:'.length).split('/')[0]] : undefined;
   const tried: string[] = [];
   for (const group of saeFiles(path, release?.format)) {

@@ -79,6 +79,12 @@ export function sparsifyHook(hookpoint: string): string | undefined {
   return m[2] ? `blocks.${m[1]}.hook_mlp_out` : `blocks.${m[1]}.hook_resid_post`;
 }
 
+/** What every TopK SAE must satisfy: k within its latents, and an encoder small enough to travel in the spec. */
+function checkTopK(k: number, dSae: number, dIn: number, what: string): void {
+  if (k > dSae) throw new Error(`${what}: k = ${k} is more than its ${dSae} latents`);
+  if (4 * dSae * dIn > TOPK_ENCODER_MAX_BYTES) throw new Error(`${what}: its encoder is ${((4 * dSae * dIn) / 2 ** 20).toFixed(0)} MiB; TopK latents need the whole encoder and are supported up to ${TOPK_ENCODER_MAX_BYTES / 2 ** 20} MiB`);
+}
+
 /**
  * EleutherAI sparsify's layout: `cfg.json` (with `k`, `d_in`) and `sae.safetensors` holding
  * `encoder.weight` [d_sae, d_in], `encoder.bias`, `W_dec` [d_sae, d_in], `b_dec`. Latents are
@@ -113,12 +119,11 @@ async function readSparsify(dir: string, cfg: Record<string, unknown>, ref: stri
   if (enc.shape.length !== 2) throw new Error(`${what}: encoder.weight must be [d_sae, d_in], got [${enc.shape.join(', ')}]`);
   const [dSae, dIn] = enc.shape;
   if (cfg.d_in !== undefined && cfg.d_in !== dIn) throw new Error(`${what}: ${SAE_CONFIG} says d_in = ${String(cfg.d_in)} but encoder.weight is [${dSae}, ${dIn}]`);
-  if (k > dSae) throw new Error(`${what}: k = ${k} is more than its ${dSae} latents`);
+  checkTopK(k, dSae, dIn, what);
   for (const [name, shape] of [['encoder.bias', [dSae]], ['W_dec', [dSae, dIn]], ['b_dec', [dIn]]] as const) {
     const s = get(name).shape;
     if (s.join() !== shape.join()) throw new Error(`${what}: ${name} is [${s.join(', ')}], expected [${shape.join(', ')}] for encoder.weight [${dSae}, ${dIn}]`);
   }
-  if (4 * dSae * dIn > TOPK_ENCODER_MAX_BYTES) throw new Error(`${what}: its encoder is ${((4 * dSae * dIn) / 2 ** 20).toFixed(0)} MiB; TopK latents need the whole encoder and are supported up to ${TOPK_ENCODER_MAX_BYTES / 2 ** 20} MiB`);
   // SAELens's names and layout (W_enc [d_in, d_sae]), so one encoder serves every format.
   const w = enc.data, wEnc = new Float32Array(dIn * dSae);
   for (let l = 0; l < dSae; l++) for (let r = 0; r < dIn; r++) wEnc[r * dSae + l] = w[l * dIn + r];
@@ -225,8 +230,7 @@ export async function readSae(dir: string, ref: string, hook?: string): Promise<
  * folded here into W_enc's columns and b_enc, which scales each latent's pre-activation exactly so.
  */
 function addTopKEncoder(weights: WeightMap, dIn: number, dSae: number, k: number, rescale: boolean, what: string): void {
-  if (k > dSae) throw new Error(`${what}: k = ${k} is more than its ${dSae} latents`);
-  if (4 * dSae * dIn > TOPK_ENCODER_MAX_BYTES) throw new Error(`${what}: its encoder is ${((4 * dSae * dIn) / 2 ** 20).toFixed(0)} MiB; TopK latents need the whole encoder and are supported up to ${TOPK_ENCODER_MAX_BYTES / 2 ** 20} MiB`);
+  checkTopK(k, dSae, dIn, what);
   const W = weights.get('W_enc')!.data, b = weights.get('b_enc')!.data, D = weights.get('W_dec')!;
   const dOut = D.shape[1];
   const scale = Float32Array.from({ length: dSae }, (_, l) => {

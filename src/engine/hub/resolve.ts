@@ -52,8 +52,8 @@ async function exists(path: string): Promise<boolean> {
   return stat(path).then(() => true, () => false);
 }
 
-/** Finds (or downloads) a Hub model's snapshot folder; see `ResolveOptions`. */
-export async function resolveHubModel(repoId: string, revision: string, opts: ResolveOptions = {}): Promise<SnapshotResult> {
+/** A repository's cache and how to reach it on the Hub ($HF_ENDPOINT, $HF_TOKEN unless given). */
+export function hubRepo(repoId: string, revision: string, opts: ResolveOptions = {}): { cache: RepoCache; ctx: HubContext } {
   const env = opts.env ?? process.env;
   const cache = new RepoCache(hubCacheDir(opts.cacheDir, env), repoId);
   const ctx: HubContext = {
@@ -63,6 +63,12 @@ export async function resolveHubModel(repoId: string, revision: string, opts: Re
     token: opts.token ?? env.HF_TOKEN ?? undefined,
     cacheRoot: cache.root,
   };
+  return { cache, ctx };
+}
+
+/** Finds (or downloads) a Hub model's snapshot folder; see `ResolveOptions`. */
+export async function resolveHubModel(repoId: string, revision: string, opts: ResolveOptions = {}): Promise<SnapshotResult> {
+  const { cache, ctx } = hubRepo(repoId, revision, opts);
   const download = opts.allowDownload ? { onProgress: opts.onProgress } : undefined;
   return ensureSnapshot(ctx, cache, revision, download, opts.offlineHint ?? 'allow them (the CLI option --allow-download, or allowDownload: true)');
 }
