@@ -87,3 +87,25 @@ export async function featureOfSaved(file: FrontierFile, model: LoadedModel | nu
     return unavailable(`feature '${meta.name}' cannot be rebuilt: ${(e as Error).message}`);
   }
 }
+
+/**
+ * Model + feature for a saved frontier: the model only when its files are the ones the dreams were
+ * made with, the feature only when it can be rebuilt; `warnings` say what is off and why.
+ */
+export async function savedSource(
+  req: OpenSavedRequest, deps: { loadModel(o: ModelOptions & { ref: string }): Promise<LoadedModel> }, file: FrontierFile,
+): Promise<{ model: LoadedModel | null; feature: SessionFeature; warnings: string[] }> {
+  const warnings: string[] = [];
+  let model: LoadedModel | null = null;
+  try {
+    const m = await deps.loadModel({ ...req.model, ref: file.model.id });
+    const key = (files: { sha256: string }[]) => files.map((f) => f.sha256).sort().join();
+    if (key(m.files) === key(file.model.files)) model = m;
+    else warnings.push(`${file.model.id} on this machine is not the model these dreams were made with (its files differ), so attribution and run again are off`);
+  } catch (e) {
+    warnings.push(`${file.model.id} is not available (${(e as Error).message}); points off the frontier show no text, and attribution and run again are off`);
+  }
+  const feature = await featureOfSaved(file, model, req);
+  if (feature.unavailable) warnings.push(feature.unavailable);
+  return { model, feature, warnings };
+}
