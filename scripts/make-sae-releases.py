@@ -4,10 +4,10 @@ from SAELens's `sae_lens/pretrained_saes.yaml` (jbloomAus/SAELens; MIT).
     python3 scripts/make-sae-releases.py <path to pretrained_saes.yaml> <SAELens commit>
 
 Kept: the releases whose SAEs Reverie reads (SAELens folders, Gemma Scope params.npz SAEs on the
-residual stream and MLP output, Gemma Scope transcoders). For a release whose ids are not its
-paths (the `-canonical` ones: `layer_12/width_16k/canonical` → `layer_12/width_16k/average_l0_82`)
-the id → path table is kept; for the others the id is the path. Attention-output releases are left
-out: they read `hook_z` per head, which saeLatent does not.
+residual stream, MLP output and attention output (hook_z, flattened head-major), Gemma Scope
+transcoders). For a release whose ids are not its paths (the `-canonical` ones:
+`layer_12/width_16k/canonical` → `layer_12/width_16k/average_l0_82`) the id → path table is kept;
+for the others the id is the path.
 """
 import json
 import os
@@ -24,10 +24,14 @@ KEEP = {
     'gemma-scope-2b-pt-mlp': 'gemma-scope',
     'gemma-scope-9b-pt-res': 'gemma-scope',
     'gemma-scope-9b-pt-mlp': 'gemma-scope',
+    'gemma-scope-2b-pt-att': 'gemma-scope',
+    'gemma-scope-9b-pt-att': 'gemma-scope',
     'gemma-scope-2b-pt-res-canonical': 'gemma-scope',
     'gemma-scope-2b-pt-mlp-canonical': 'gemma-scope',
     'gemma-scope-9b-pt-res-canonical': 'gemma-scope',
     'gemma-scope-9b-pt-mlp-canonical': 'gemma-scope',
+    'gemma-scope-2b-pt-att-canonical': 'gemma-scope',
+    'gemma-scope-9b-pt-att-canonical': 'gemma-scope',
     'gemma-scope-9b-it-res-canonical': 'gemma-scope',
     'gemma-scope-27b-pt-res-canonical': 'gemma-scope',
     'gemma-scope-2b-pt-transcoders': 'gemma-scope',

@@ -35,7 +35,8 @@ test('a Gemma Scope path says its hook', () => {
   assert.equal(gemmaScopeHook('/hub/gemma-scope-2b-pt-res/layer_12/width_16k/average_l0_82/params.npz'), 'blocks.12.hook_resid_post');
   assert.equal(gemmaScopeHook('gemma-scope-2b-pt-res-canonical/layer_3/width_65k/canonical'), 'blocks.3.hook_resid_post');
   assert.equal(gemmaScopeHook('gemma-scope-9b-pt-mlp/layer_20/width_16k/average_l0_57/params.npz'), 'blocks.20.hook_mlp_out');
-  assert.equal(gemmaScopeHook('gemma-scope-2b-pt-att/layer_4/width_16k/x/params.npz'), undefined);
+  assert.equal(gemmaScopeHook('gemma-scope-2b-pt-att/layer_4/width_16k/x/params.npz'), 'blocks.4.attn.hook_z');
+  assert.equal(gemmaScopeHook('gemma-scope-2b-pt-other/layer_4/width_16k/x/params.npz'), undefined);
   assert.equal(gemmaScopeHook('saes/params.npz'), undefined);
 });
 

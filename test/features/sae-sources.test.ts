@@ -29,7 +29,8 @@ test('SAE names parse to a repo, a revision and a path', () => {
   assert.throws(() => parseNamedSae('release:gemma-scope-2b-pt-res-canonical/layer_12/width_8k/canonical'),
     /has no id 'layer_12\/width_8k\/canonical'; for layer_12 it has layer_12\/width_16k\/canonical, layer_12\/width_1m\/canonical/);
   assert.throws(() => parseNamedSae('release:gemma-scope-2b-pt-res-canonical'), /needs an id \(e\.g\. 'layer_0\/width_16k\/canonical'\)/);
-  assert.throws(() => parseNamedSae('release:gemma-scope-2b-pt-att-canonical/layer_0/width_16k/canonical'), /not one Reverie knows/);
+  assert.deepEqual(parseNamedSae('release:gemma-scope-2b-pt-att-canonical/layer_5/width_16k/canonical').repo, 'google/gemma-scope-2b-pt-att');
+  assert.throws(() => parseNamedSae('release:gpt2-small-attn-out-v5-32k/blocks.0.hook_z'), /not one Reverie knows/);
   assert.throws(() => parseNamedSae('release:gemma-scope-2b-pt-res'), /needs an id/);
 });
 

@@ -195,9 +195,15 @@ class Resolver {
           const hook = this.info.hooks[enc.hook];
           const { family, numLayers } = this.model.arch;
           if (!hook) throw new Error(`SAE '${n.sae}' reads '${enc.hook}': ${explainUnknownHook(enc.hook, family, numLayers, this.model.name)}`);
-          if (hook.dims.length !== 2 || hook.dims[0] !== 'pos') throw new Error(`SAE '${n.sae}' reads '${enc.hook}' ${shape(hook.dims)}; SAEs on [pos, channels] hooks are supported`);
-          if (hook.shape[1] !== sae.dIn) {
-            throw new Error(`SAE '${n.sae}' has d_in ${sae.dIn}, but ${this.model.name}'s '${enc.hook}' has ${hook.shape[1]} channels (is the SAE for another model?)`);
+          // hook_z [pos, head, d_head] is read flattened head-major, as SAELens's hook_z SAEs read it.
+          const perHead = enc.hook.endsWith('hook_z') && hook.dims.length === 3 && hook.dims[0] === 'pos';
+          if (!perHead && (hook.dims.length !== 2 || hook.dims[0] !== 'pos')) {
+            throw new Error(`SAE '${n.sae}' reads '${enc.hook}' ${shape(hook.dims)}; SAEs on [pos, channels] hooks and on hook_z [pos, head, d_head] are supported`);
+          }
+          const channels = hook.shape.slice(1).reduce((a, b) => a * b, 1);
+          if (channels !== sae.dIn) {
+            const of = perHead ? `${hook.shape[1]} heads × ${hook.shape[2]} = ${channels} channels` : `${channels} channels`;
+            throw new Error(`SAE '${n.sae}' has d_in ${sae.dIn}, but ${this.model.name}'s '${enc.hook}' has ${of} (is the SAE for another model?)`);
           }
           if (sae.transcoder) {
             // The output hook plays no part in the latent, but a transcoder for another model shows there too.

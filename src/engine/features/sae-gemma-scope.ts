@@ -10,7 +10,9 @@ import type { Sae } from './sae';
 export const GEMMA_SCOPE_PARAMS = 'params.npz';
 
 /**
- * The hook of a Gemma Scope SAE from its path (layer_<L> under a -res / -mlp release), or undefined.
+ * The hook of a Gemma Scope SAE from its path (layer_<L> under a -res / -mlp / -att release), or
+ * undefined. An -att SAE reads the per-head attention outputs `attn.hook_z`, flattened head-major
+ * (SAELens's loader: "att" in the repo → blocks.<L>.attn.hook_z).
  * Under a -transcoders release it is a transcoder's input hook (SAELens's gemma_2_transcoder
  * config: ln2.hook_normalized in, hook_mlp_out out): see gemmaScopeTranscoderOut.
  */
@@ -20,6 +22,7 @@ export function gemmaScopeHook(path: string): string | undefined {
   if (/-transcoders?\b/i.test(path)) return `blocks.${layer}.ln2.hook_normalized`;
   if (/-res\b|resid/i.test(path)) return `blocks.${layer}.hook_resid_post`;
   if (/-mlp\b/i.test(path)) return `blocks.${layer}.hook_mlp_out`;
+  if (/-att\b/i.test(path)) return `blocks.${layer}.attn.hook_z`;
   return undefined;
 }
 
@@ -34,7 +37,7 @@ export async function readGemmaScope(file: string, ref: string, hook: string | u
   const hookName = hook ?? gemmaScopeHook(file);
   if (!hookName) {
     throw new Error(`${what}: a Gemma Scope ${GEMMA_SCOPE_PARAMS} has no config naming its hook, and the path does not say it ` +
-      `(layer_<L> under a '-res' or '-mlp' release); give it: saeLatent(path, latent, { hook: 'blocks.<L>.hook_resid_post' })`);
+      `(layer_<L> under a '-res', '-mlp' or '-att' release); give it: saeLatent(path, latent, { hook: 'blocks.<L>.hook_resid_post' })`);
   }
   let arrays: Map<string, { shape: number[]; data: Float32Array }>;
   try {

@@ -139,6 +139,8 @@ export function featureFnFromSpec(spec: FeatureSpec): FeatureFn {
         }
         case 'sae': {
           let x = pick(promptHook(view, node.hook, node.posAxes), 0, node.pos);
+          // hook_z at one position [B, head, d_head], flattened head-major (SAELens reshape_activations "hook_z").
+          if (x.rank === 3) x = reshape(x, [x.shape[0], (x.shape[1] as number) * (x.shape[2] as number)]);
           if (x.rank !== 2) throw new GraphShapeError('feature', `SAE hook '${node.hook}' at one position is ${x}, expected [B, d_in]`);
           if (node.inputScale === 'sqrtDOverNorm') x = mul(x, div(Math.sqrt(x.shape[1] as number), sqrt(reduceSum(mul(x, x), [-1], true))));
           else if (typeof node.inputScale === 'number') x = mul(x, node.inputScale);
