@@ -3,12 +3,14 @@
  * hand-written objective. Dream one with `reverie dream examples/features.ts#happyMargin`; list
  * them with `reverie list examples/features.ts`.
  *
- * The vectors come from scripts/make-example-vectors.ts and the SAE from scripts/train-sae.ts.
+ * The vectors come from scripts/make-example-vectors.ts, the SAE from scripts/train-sae.ts and the
+ * transcoder from scripts/train-sae.ts --transcoder.
  */
-import { defineFeature, neuron, logit, logitMargin, direction, attention, saeLatent, combine, vector } from 'reverie';
+import { defineFeature, neuron, logit, logitMargin, direction, attention, saeLatent, transcoderLatent, combine, vector } from 'reverie';
 
 const MODEL = 'stories260K';
 const SAE = './saes/stories260K-blocks.2.hook_resid_post';
+const TRANSCODER = './saes/stories260K-blocks.2.mlp-transcoder';
 
 /** An MLP neuron, read at the last prompt token. */
 export const neuron2_17 = defineFeature({
@@ -75,6 +77,16 @@ export const bigLatent = defineFeature({
 export const bigLatentPre = defineFeature({
   model: MODEL,
   objective: saeLatent(SAE, 93, { preActivation: true }),
+});
+
+/**
+ * A transcoder latent (SAELens format): block 2's MLP rewritten as sparse latents, read from the
+ * MLP's input. Latent 212 fires on " g" after "a little" — the start of "girl".
+ */
+export const littleGirlTranscoder = defineFeature({
+  model: MODEL,
+  objective: transcoderLatent(TRANSCODER, 212),
+  description: 'transcoder latent 212 of block 2\'s MLP: " g" in "there was a little g…"',
 });
 
 /** Weighted sums of features and built-ins. */

@@ -1,14 +1,22 @@
 /**
  * A standard ReLU sparse autoencoder in plain JS, with closed-form gradients and Adam:
  *   f = relu((x − b_dec)·W_enc + b_enc),   x̂ = f·W_dec + b_dec,
- *   loss = mean over the batch of ‖x̂ − x‖² + l1 · Σ_i f_i,
+ *   loss = mean over the batch of ‖x̂ − y‖² + l1 · Σ_i f_i,   y = x,
  * with W_dec's rows kept at unit norm (so the L1 penalty cannot be dodged by shrinking f and
- * growing W_dec). Layouts follow SAELens: W_enc [d_in, d_sae], W_dec [d_sae, d_in].
+ * growing W_dec). Layouts follow SAELens: W_enc [d_in, d_sae], W_dec [d_sae, d_out].
+ *
+ * A transcoder is the same with another target y (the MLP's output for its input x, d_out wide)
+ * and an encoder that does not subtract b_dec, which lies in the output space (SAELens's
+ * transcoder: f = relu(x·W_enc + b_enc)).
  */
 
 export interface SaeParams {
   dIn: number;
   dSae: number;
+  /** Width of the reconstruction (d_in for an SAE). */
+  dOut: number;
+  /** A transcoder: the encoder does not subtract b_dec. */
+  transcoder: boolean;
   W_enc: Float32Array;
   b_enc: Float32Array;
   W_dec: Float32Array;
@@ -24,21 +32,28 @@ export { mulberry32 } from '../src/engine/util/random';
 export function normalizeDecoderRows(p: SaeParams): void {
   for (let i = 0; i < p.dSae; i++) {
     let s = 0;
-    for (let j = 0; j < p.dIn; j++) s += p.W_dec[i * p.dIn + j] ** 2;
+    for (let j = 0; j < p.dOut; j++) s += p.W_dec[i * p.dOut + j] ** 2;
     const inv = 1 / Math.sqrt(s || 1);
-    for (let j = 0; j < p.dIn; j++) p.W_dec[i * p.dIn + j] *= inv;
+    for (let j = 0; j < p.dOut; j++) p.W_dec[i * p.dOut + j] *= inv;
   }
 }
 
-/** Random unit decoder directions, encoder = decoder transposed, b_dec = the data mean. */
-export function initSae(dIn: number, dSae: number, mean: Float32Array, rand: () => number): SaeParams {
-  const W_dec = Float32Array.from({ length: dSae * dIn }, () => {
-    const u = Math.max(rand(), 1e-12);
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-  });
-  const p: SaeParams = { dIn, dSae, W_enc: new Float32Array(dIn * dSae), b_enc: new Float32Array(dSae), W_dec, b_dec: Float32Array.from(mean) };
+/**
+ * Random unit decoder directions, b_dec = the target's mean. An SAE's encoder is its decoder
+ * transposed; a transcoder's (input and output spaces differ) is random with unit columns.
+ */
+export function initSae(dIn: number, dSae: number, mean: Float32Array, rand: () => number, transcoder = false): SaeParams {
+  const dOut = mean.length;
+  const normal = () => Math.sqrt(-2 * Math.log(Math.max(rand(), 1e-12))) * Math.cos(2 * Math.PI * rand());
+  const W_dec = Float32Array.from({ length: dSae * dOut }, normal);
+  const p: SaeParams = { dIn, dSae, dOut, transcoder, W_enc: new Float32Array(dIn * dSae), b_enc: new Float32Array(dSae), W_dec, b_dec: Float32Array.from(mean) };
   normalizeDecoderRows(p);
-  for (let i = 0; i < dSae; i++) for (let j = 0; j < dIn; j++) p.W_enc[j * dSae + i] = p.W_dec[i * dIn + j];
+  if (!transcoder) {
+    if (dOut !== dIn) throw new Error(`an SAE reconstructs its input: d_out ${dOut} must equal d_in ${dIn}`);
+    for (let i = 0; i < dSae; i++) for (let j = 0; j < dIn; j++) p.W_enc[j * dSae + i] = p.W_dec[i * dIn + j];
+  } else {
+    for (let j = 0; j < dIn * dSae; j++) p.W_enc[j] = normal() / Math.sqrt(dIn);
+  }
   return p;
 }
 
@@ -48,7 +63,7 @@ export function encode(p: SaeParams, x: Float32Array, m: number, pre = false): F
   const out = new Float32Array(m * dSae);
   const centred = new Float32Array(dIn);
   for (let r = 0; r < m; r++) {
-    for (let j = 0; j < dIn; j++) centred[j] = x[r * dIn + j] - b_dec[j];
+    for (let j = 0; j < dIn; j++) centred[j] = x[r * dIn + j] - (p.transcoder ? 0 : b_dec[j]);
     const o = out.subarray(r * dSae, (r + 1) * dSae);
     o.set(b_enc);
     for (let j = 0; j < dIn; j++) {
@@ -62,34 +77,34 @@ export function encode(p: SaeParams, x: Float32Array, m: number, pre = false): F
 }
 
 export function decode(p: SaeParams, f: Float32Array, m: number): Float32Array {
-  const { dIn, dSae, W_dec, b_dec } = p;
-  const out = new Float32Array(m * dIn);
+  const { dOut, dSae, W_dec, b_dec } = p;
+  const out = new Float32Array(m * dOut);
   for (let r = 0; r < m; r++) {
-    const o = out.subarray(r * dIn, (r + 1) * dIn);
+    const o = out.subarray(r * dOut, (r + 1) * dOut);
     o.set(b_dec);
     for (let i = 0; i < dSae; i++) {
       const a = f[r * dSae + i];
       if (a === 0) continue;
-      const w = W_dec.subarray(i * dIn, (i + 1) * dIn);
-      for (let j = 0; j < dIn; j++) o[j] += a * w[j];
+      const w = W_dec.subarray(i * dOut, (i + 1) * dOut);
+      for (let j = 0; j < dOut; j++) o[j] += a * w[j];
     }
   }
   return out;
 }
 
-/** The loss on m rows of x and its gradient with respect to every parameter. */
-export function lossAndGrad(p: SaeParams, x: Float32Array, m: number, l1: number): { loss: number; grads: SaeGrads } {
-  const { dIn, dSae, W_enc, W_dec, b_dec } = p;
+/** The loss on m rows of x (target y: x itself for an SAE) and its gradient with respect to every parameter. */
+export function lossAndGrad(p: SaeParams, x: Float32Array, m: number, l1: number, y: Float32Array = x): { loss: number; grads: SaeGrads } {
+  const { dIn, dOut, dSae, W_enc, W_dec, b_dec } = p;
   const pre = encode(p, x, m, true);
   const f = pre.map((v) => (v > 0 ? v : 0));
   const xHat = decode(p, f, m);
-  const g: SaeGrads = { W_enc: new Float32Array(dIn * dSae), b_enc: new Float32Array(dSae), W_dec: new Float32Array(dSae * dIn), b_dec: new Float32Array(dIn) };
+  const g: SaeGrads = { W_enc: new Float32Array(dIn * dSae), b_enc: new Float32Array(dSae), W_dec: new Float32Array(dSae * dOut), b_dec: new Float32Array(dOut) };
   let loss = 0;
-  const dxHat = new Float32Array(dIn);
+  const dxHat = new Float32Array(dOut);
   const dPre = new Float32Array(dSae);
   for (let r = 0; r < m; r++) {
-    for (let j = 0; j < dIn; j++) {
-      const e = xHat[r * dIn + j] - x[r * dIn + j];
+    for (let j = 0; j < dOut; j++) {
+      const e = xHat[r * dOut + j] - y[r * dOut + j];
       loss += e * e / m;
       dxHat[j] = (2 * e) / m;
       g.b_dec[j] += dxHat[j];
@@ -101,17 +116,17 @@ export function lossAndGrad(p: SaeParams, x: Float32Array, m: number, l1: number
         dPre[i] = 0;
         continue;
       }
-      const w = W_dec.subarray(i * dIn, (i + 1) * dIn);
+      const w = W_dec.subarray(i * dOut, (i + 1) * dOut);
       let df = l1 / m;
-      for (let j = 0; j < dIn; j++) {
+      for (let j = 0; j < dOut; j++) {
         df += dxHat[j] * w[j];
-        g.W_dec[i * dIn + j] += a * dxHat[j];
+        g.W_dec[i * dOut + j] += a * dxHat[j];
       }
       dPre[i] = df;
       g.b_enc[i] += df;
     }
     for (let j = 0; j < dIn; j++) {
-      const c = x[r * dIn + j] - b_dec[j];
+      const c = x[r * dIn + j] - (p.transcoder ? 0 : b_dec[j]);
       const gw = g.W_enc.subarray(j * dSae, (j + 1) * dSae);
       const w = W_enc.subarray(j * dSae, (j + 1) * dSae);
       let back = 0;
@@ -120,7 +135,7 @@ export function lossAndGrad(p: SaeParams, x: Float32Array, m: number, l1: number
         gw[i] += c * dPre[i];
         back += dPre[i] * w[i];
       }
-      g.b_dec[j] -= back; // b_dec is also subtracted from the input
+      if (!p.transcoder) g.b_dec[j] -= back; // an SAE's b_dec is also subtracted from the input
     }
   }
   return { loss, grads: g };
@@ -152,7 +167,7 @@ export class Adam {
 }
 
 export interface SaeQuality {
-  /** 1 − Σ‖x − x̂‖² / Σ‖x − mean(x)‖². */
+  /** 1 − Σ‖y − ŷ‖² / Σ‖y − mean(y)‖² (y = x for an SAE). */
   fve: number;
   /** Mean number of active latents per activation. */
   l0: number;
@@ -160,18 +175,19 @@ export interface SaeQuality {
   dead: number;
 }
 
-export function quality(p: SaeParams, x: Float32Array, m: number): SaeQuality {
+/** Quality of the reconstruction of y (x itself for an SAE) from m rows of x. */
+export function quality(p: SaeParams, x: Float32Array, m: number, y: Float32Array = x): SaeQuality {
   const f = encode(p, x, m);
-  const xHat = decode(p, f, m);
-  const { dIn, dSae } = p;
-  const mean = new Float64Array(dIn);
-  for (let r = 0; r < m; r++) for (let j = 0; j < dIn; j++) mean[j] += x[r * dIn + j] / m;
+  const yHat = decode(p, f, m);
+  const { dOut, dSae } = p;
+  const mean = new Float64Array(dOut);
+  for (let r = 0; r < m; r++) for (let j = 0; j < dOut; j++) mean[j] += y[r * dOut + j] / m;
   let err = 0, total = 0, active = 0;
   const ever = new Uint8Array(dSae);
   for (let r = 0; r < m; r++) {
-    for (let j = 0; j < dIn; j++) {
-      err += (x[r * dIn + j] - xHat[r * dIn + j]) ** 2;
-      total += (x[r * dIn + j] - mean[j]) ** 2;
+    for (let j = 0; j < dOut; j++) {
+      err += (y[r * dOut + j] - yHat[r * dOut + j]) ** 2;
+      total += (y[r * dOut + j] - mean[j]) ** 2;
     }
     for (let i = 0; i < dSae; i++) if (f[r * dSae + i] > 0) { active++; ever[i] = 1; }
   }

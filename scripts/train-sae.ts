@@ -1,9 +1,11 @@
 /**
  * Trains the example SAE on stories260K's `blocks.2.hook_resid_post` and writes it in SAELens
  * format to examples/saes/stories260K-blocks.2.hook_resid_post/ (cfg.json,
- * sae_weights.safetensors, README.md with its quality).
+ * sae_weights.safetensors, README.md with its quality); with `--transcoder`, the example
+ * transcoder of block 2's MLP instead (`blocks.2.ln2.hook_normalized` → `blocks.2.hook_mlp_out`,
+ * SAELens's `transcoder` architecture) into examples/saes/stories260K-blocks.2.mlp-transcoder/.
  *
- *   npx tsx scripts/train-sae.ts [--latents 256] [--l1 …] [--epochs …] [--seed 0]
+ *   npx tsx scripts/train-sae.ts [--transcoder] [--latents 256] [--l1 …] [--epochs …] [--seed 0]
  *
  * Data: stories sampled from the model itself (temperature 1, special tokens excluded, fixed
  * seed), run through the engine; the activations of every position after BOS are kept.
@@ -19,9 +21,12 @@ import { EngineSession } from '../src/engine/runtime/ort';
 import { encodeSafetensors } from '../src/engine/features/write-tensors';
 import { Adam, encode, initSae, lossAndGrad, mulberry32, quality, SaeParams } from './sae-trainer';
 
-const HOOK = 'blocks.2.hook_resid_post';
+const TRANSCODER = process.argv.includes('--transcoder');
+const HOOK = TRANSCODER ? 'blocks.2.ln2.hook_normalized' : 'blocks.2.hook_resid_post';
+/** What is reconstructed: the MLP's output for a transcoder, the input itself for an SAE. */
+const HOOK_OUT = TRANSCODER ? 'blocks.2.hook_mlp_out' : HOOK;
 const MODEL_DIR = 'media/models/stories260K';
-const OUT = join('examples', 'saes', `stories260K-${HOOK}`);
+const OUT = join('examples', 'saes', TRANSCODER ? 'stories260K-blocks.2.mlp-transcoder' : `stories260K-${HOOK}`);
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -50,11 +55,12 @@ async function main(): Promise<void> {
   const fwd = buildForward(g, arch, weights, ids, 'stories260K');
   g.output('logits', fwd.logits);
   g.output('act', fwd.hooks.get(HOOK));
+  if (TRANSCODER) g.output('target', fwd.hooks.get(HOOK_OUT));
   const session = await EngineSession.create(toOnnx(g));
   const V = config.vocabSize, d = config.hiddenSize;
 
-  /** Samples `count` stories of cfg.length tokens; returns their activations [count·length, d] and texts. */
-  async function sample(count: number, seed: number): Promise<{ acts: Float32Array; tokens: number[][] }> {
+  /** Samples `count` stories of cfg.length tokens; returns their activations [count·length, d] (and the transcoder's targets) and texts. */
+  async function sample(count: number, seed: number): Promise<{ acts: Float32Array; targets: Float32Array; tokens: number[][] }> {
     const rand = mulberry32(seed);
     const seqs = Array.from({ length: count }, () => [tokenizer.bosId ?? 1, ...new Array<number>(cfg.length).fill(0)]);
     const feed = () => ({ ids: { dtype: 'int64' as const, dims: [count, T], data: BigInt64Array.from(seqs.flat().map(BigInt)) } });
@@ -73,10 +79,15 @@ async function main(): Promise<void> {
         seqs[b][t] = pick;
       }
     }
-    const act = (await session.run(feed(), ['act'])).act.data as Float32Array;
-    const acts = new Float32Array(count * cfg.length * d);
-    for (let b = 0; b < count; b++) acts.set(act.subarray((b * T + 1) * d, (b + 1) * T * d), b * cfg.length * d);
-    return { acts, tokens: seqs.map((s) => s.slice(1)) };
+    const out = await session.run(feed(), TRANSCODER ? ['act', 'target'] : ['act']);
+    // Every position after BOS.
+    const rows = (all: Float32Array) => {
+      const kept = new Float32Array(count * cfg.length * d);
+      for (let b = 0; b < count; b++) kept.set(all.subarray((b * T + 1) * d, (b + 1) * T * d), b * cfg.length * d);
+      return kept;
+    };
+    const acts = rows(out.act.data as Float32Array);
+    return { acts, targets: TRANSCODER ? rows(out.target.data as Float32Array) : acts, tokens: seqs.map((s) => s.slice(1)) };
   }
 
   const started = Date.now();
@@ -87,12 +98,13 @@ async function main(): Promise<void> {
   console.log(`sampled ${cfg.stories} + ${cfg.heldOut} stories of ${cfg.length} tokens in ${((Date.now() - started) / 1000).toFixed(1)} s; e.g. "${tokenizer.decode(train.tokens[0]).slice(0, 120)}…"`);
 
   const mean = new Float32Array(d);
-  for (let r = 0; r < m; r++) for (let j = 0; j < d; j++) mean[j] += train.acts[r * d + j] / m;
+  for (let r = 0; r < m; r++) for (let j = 0; j < d; j++) mean[j] += train.targets[r * d + j] / m;
   const rand = mulberry32(cfg.seed + 1);
-  const sae: SaeParams = initSae(d, cfg.latents, mean, rand);
+  const sae: SaeParams = initSae(d, cfg.latents, mean, rand, TRANSCODER);
   const adam = new Adam(sae, cfg.lr);
   const order = Array.from({ length: m }, (_, i) => i);
   const batch = new Float32Array(cfg.batch * d);
+  const target = TRANSCODER ? new Float32Array(cfg.batch * d) : batch;
   for (let epoch = 0; epoch < cfg.epochs; epoch++) {
     for (let i = m - 1; i > 0; i--) {
       const j = Math.floor(rand() * (i + 1));
@@ -100,19 +112,22 @@ async function main(): Promise<void> {
     }
     let total = 0, steps = 0;
     for (let s = 0; s + cfg.batch <= m; s += cfg.batch) {
-      for (let r = 0; r < cfg.batch; r++) batch.set(train.acts.subarray(order[s + r] * d, (order[s + r] + 1) * d), r * d);
-      const { loss, grads } = lossAndGrad(sae, batch, cfg.batch, cfg.l1);
+      for (let r = 0; r < cfg.batch; r++) {
+        batch.set(train.acts.subarray(order[s + r] * d, (order[s + r] + 1) * d), r * d);
+        if (TRANSCODER) target.set(train.targets.subarray(order[s + r] * d, (order[s + r] + 1) * d), r * d);
+      }
+      const { loss, grads } = lossAndGrad(sae, batch, cfg.batch, cfg.l1, target);
       adam.step(sae, grads);
       total += loss;
       steps++;
     }
     if (epoch % 5 === 4 || epoch === cfg.epochs - 1) {
-      const q = quality(sae, test.acts, test.acts.length / d);
+      const q = quality(sae, test.acts, test.acts.length / d, test.targets);
       console.log(`epoch ${epoch + 1}: loss ${(total / steps).toFixed(4)}, held-out FVE ${q.fve.toFixed(3)}, L0 ${q.l0.toFixed(1)}, dead ${q.dead}`);
     }
   }
-  const q = quality(sae, test.acts, test.acts.length / d);
-  const qTrain = quality(sae, train.acts, m);
+  const q = quality(sae, test.acts, test.acts.length / d, test.targets);
+  const qTrain = quality(sae, train.acts, m, train.targets);
 
   // The most active latents on held-out text, with the tokens they fire on most: examples to dream about.
   const f = encode(sae, test.acts, test.acts.length / d);
@@ -135,9 +150,9 @@ async function main(): Promise<void> {
 
   mkdirSync(OUT, { recursive: true });
   const saeLensCfg = {
-    architecture: 'standard', d_in: d, d_sae: cfg.latents, dtype: 'float32', device: 'cpu',
-    model_name: 'stories260K', hook_name: HOOK, hook_layer: 2, hook_head_index: null,
-    activation_fn_str: 'relu', apply_b_dec_to_input: true, finetuning_scaling_factor: false,
+    architecture: TRANSCODER ? 'transcoder' : 'standard', d_in: d, d_sae: cfg.latents, ...(TRANSCODER ? { d_out: d, hook_name_out: HOOK_OUT } : {}),
+    dtype: 'float32', device: 'cpu', model_name: 'stories260K', hook_name: HOOK, hook_layer: 2, hook_head_index: null,
+    activation_fn_str: 'relu', apply_b_dec_to_input: !TRANSCODER, finetuning_scaling_factor: false,
     normalize_activations: 'none', context_size: T, prepend_bos: true,
     dataset_path: `stories260K samples (temperature 1, seed ${cfg.seed}), scripts/train-sae.ts`,
   };
@@ -148,10 +163,13 @@ async function main(): Promise<void> {
     W_dec: { shape: [cfg.latents, d], data: sae.W_dec },
     b_dec: { shape: [d], data: sae.b_dec },
   }));
-  const readme = `# SAE on stories260K \`${HOOK}\`
+  const what = TRANSCODER
+    ? `a ReLU transcoder of block 2's MLP (SAELens's \`transcoder\`: f = relu(x·W_enc + b_enc), ŷ = f·W_dec + b_dec), ${d} → ${cfg.latents} latents → ${d}, loss ‖ŷ − y‖² + ${cfg.l1}·Σf for x = \`${HOOK}\`, y = \`${HOOK_OUT}\``
+    : `a standard ReLU SAE, ${d} → ${cfg.latents} latents, loss ‖x̂ − x‖² + ${cfg.l1}·Σf`;
+  const readme = `# ${TRANSCODER ? `Transcoder on stories260K \`${HOOK}\` → \`${HOOK_OUT}\`` : `SAE on stories260K \`${HOOK}\``}
 
-Trained by \`npx tsx scripts/train-sae.ts\` (${Object.entries(cfg).map(([k, v]) => `${k} ${v}`).join(', ')}):
-a standard ReLU SAE, ${d} → ${cfg.latents} latents, loss ‖x̂ − x‖² + ${cfg.l1}·Σf with unit-norm decoder rows, Adam,
+Trained by \`npx tsx scripts/train-sae.ts${TRANSCODER ? ' --transcoder' : ''}\` (${Object.entries(cfg).map(([k, v]) => `${k} ${v}`).join(', ')}):
+${what}, with unit-norm decoder rows, Adam,
 on ${m} activations (every position after BOS of ${cfg.stories} stories the model sampled itself).
 
 | | fraction of variance explained | mean L0 | dead latents |
