@@ -142,3 +142,17 @@ test('checkpoints: damaged files give errors that name the problem', async () =>
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('resume: a run that makes two-token moves resumes to the same trajectory', async () => {
+  const cfg = { seqLen: 12, iterations: 40, topK: 4, childrenPerMember: 8, restartEvery: 15, retokenize: false, seed: 2 } as const;
+  const a = makeToy({ seed: 6, n: 12 });
+  const straight = await runEpo(a.backend, a.tokenizer, cfg);
+  assert.ok(straight.stats.wideMoves > 200, `two-token moves: ${straight.stats.wideMoves}`);
+  const b = makeToy({ seed: 6, n: 12 });
+  const ctl = new AbortController();
+  const first = await runEpo(b.backend, b.tokenizer, cfg, { signal: ctl.signal, onIteration: (e) => { if (e.iteration === 24) ctl.abort(); } });
+  assert.ok(first.stats.wideMoves > 0 && first.stats.wideMoves < straight.stats.wideMoves, 'stopped while making two-token moves');
+  const c = makeToy({ seed: 6, n: 12 });
+  const resumed = await runEpo(c.backend, c.tokenizer, {}, { resumeFrom: parseCheckpoint(JSON.stringify(first.checkpoint)) });
+  assert.deepEqual(trajectory(resumed), trajectory(straight));
+});

@@ -87,6 +87,7 @@ test('run: selection per slot with replacement and ties to the incumbent; restar
 function assertHygiene(result: EpoResult, backend: ToyBackend) {
   const h = result.history;
   const keys = new Set<string>();
+  let twoTokenMoves = 0;
   for (let r = 0; r < h.size; r++) {
     const ids = h.ids(r);
     keys.add(promptKey(ids));
@@ -94,9 +95,12 @@ function assertHygiene(result: EpoResult, backend: ToyBackend) {
     const p = h.parent(r);
     if (p >= 0) {
       const diff = ids.filter((id, i) => id !== h.ids(p)[i]).length;
-      assert.equal(diff, 1, `row ${r} differs from its parent in ${diff} positions`);
+      // Two positions only where the parent's one-token neighbourhood ran out (counted as wideMoves).
+      assert.ok(diff === 1 || diff === 2, `row ${r} differs from its parent in ${diff} positions`);
+      if (diff === 2) twoTokenMoves++;
     }
   }
+  assert.equal(twoTokenMoves, result.stats.wideMoves, 'children that changed two tokens are the counted wide moves');
   assert.equal(keys.size, h.size, 'no prompt appears twice in the history');
   assert.equal(backend.duplicateScored(), false, 'the backend never scored a prompt twice');
   assert.equal(backend.scored.length, h.size);
@@ -109,6 +113,21 @@ test('run: no duplicate evaluations, children differ from parents in one positio
   assert.ok(result.stats.cacheHits > 100, `cache hits ${result.stats.cacheHits}`);
   assert.ok(result.stats.sameAsParent > 0);
   assert.equal(result.stats.evaluations, result.history.size);
+});
+
+test('run: a population whose one-token neighbourhood is exhausted keeps searching with two-token moves', async () => {
+  // Top-k 4 over 12 positions: a prompt has at most 36 one-token children, so once the population
+  // settles (or a restart copies one prompt into all 8 slots) their neighbourhoods run out. Without
+  // two-token moves this run scores 1,471 of the 3,840 children it asks for, none at all in 26 of
+  // its 60 iterations; with them, 3,637.
+  const { backend, tokenizer } = makeToy({ seed: 6, n: 12 });
+  const config = { ...SMALL, seqLen: 12, topK: 4, childrenPerMember: 8, iterations: 60, restartEvery: 15 };
+  const { events, result } = await recordRun(backend, tokenizer, config);
+  assertHygiene(result, backend);
+  const requested = 8 * config.childrenPerMember * config.iterations;
+  assert.ok(result.stats.wideMoves > 1000, `two-token moves: ${result.stats.wideMoves}`);
+  assert.ok(result.stats.evaluations - result.history.countThrough(-1) >= 0.9 * requested, `${result.stats.evaluations} children scored of ${requested} requested`);
+  assert.deepEqual(events.filter((e) => e.evaluations === 0).map((e) => e.iteration), [], 'iterations that scored nothing');
 });
 
 test('run: banned text is rejected case-insensitively and counted', async () => {

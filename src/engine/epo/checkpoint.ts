@@ -123,6 +123,8 @@ export function restoreState(raw: unknown, what = 'checkpoint', config?: EpoConf
     typeof savedIterations === 'number' ? Math.max(savedIterations, lastRowIteration + 1) : undefined);
   const stats = isObject(cp.stats, `${what}.stats`);
   for (const key of STAT_KEYS) state.stats[key] = isInt(stats[key], `${what}.stats.${key}`);
+  // Counted since two-token moves exist; a checkpoint from before has none.
+  state.stats.wideMoves = stats.wideMoves === undefined ? 0 : isInt(stats.wideMoves, `${what}.stats.wideMoves`);
   if (state.stats.evaluations !== history.size) {
     bad(`${what}.stats.evaluations`, `${history.size} (the history's rows)`, state.stats.evaluations);
   }
