@@ -149,12 +149,12 @@ export class HistoryCopy {
         prompts.forEach((p, i) => this.history.append(p, out.feature[i], out.xe[i], this.iteration, -1));
         return out;
       },
-      topK: async (prompts, lambdas, k) => {
+      topK: async (prompts, lambdas, k, fromModel) => {
         if (this.iteration === -1) {
           this.onInitial();
           this.iteration = 0;
         }
-        return b.topK(prompts, lambdas, k);
+        return b.topK(prompts, lambdas, k, fromModel);
       },
       saliency: (p) => b.saliency(p),
     };

@@ -11,7 +11,8 @@ import { neuronFeature } from '../../src/engine/dream/dream';
 import { OrtDreamBackend, allowedTokens } from '../../src/engine/dream/backend';
 import { buildScoreGraph, buildTopKGraph, buildSaliencyGraph, buildDreamGraph } from '../../src/engine/dream/graphs';
 import { EngineSession } from '../../src/engine/runtime/ort';
-import { ExternalStore, EXTERNAL_MIN_BYTES, cast } from '../../src/engine/graph';
+import { ExternalStore, EXTERNAL_MIN_BYTES, cast, Graph, toOnnx } from '../../src/engine/graph';
+import { buildForward } from '../../src/engine/models/forward';
 import { usesFloat64 } from '../../src/engine/runtime/model-info';
 
 const prompts = [Int32Array.of(300, 301, 302, 303, 304, 305, 306, 307), Int32Array.of(400, 17, 411, 260, 505, 333, 290, 299)];
@@ -42,6 +43,39 @@ test('the dream graph scores, ranks (any k) and attributes as the separate graph
     assert.deepEqual([...await backend.saliency(prompts[0])], [...((await sal.run({ ids: one })).saliency.data as Float32Array)]);
     await sal.release();
   } finally {
+    await backend.dispose();
+  }
+});
+
+test("with fromModel, each position's last candidates are the model's own most likely allowed next tokens", async () => {
+  const model = await loadModel('stories260K');
+  const bos = model.tokenizer.bosId!;
+  const spec = { model: { name: model.name, arch: model.arch, weights: model.weights }, feature: neuronFeature(model, '2.17').fn, n: 8, bosId: bos };
+  const allowed = allowedTokens(model.tokenizer, model.arch.vocabSize);
+  const backend = new OrtDreamBackend(spec, allowed, { threads: 1 });
+  // The logits from a plain forward pass: position i of the prompt is predicted at sequence index i (BOS first).
+  const g = new Graph('logits');
+  const ids = g.input('ids', 'int64', ['B', 9]);
+  g.output('logits', buildForward(g, model.arch, model.weights, ids, model.name).logits);
+  const fwd = await EngineSession.create(toOnnx(g), { threads: 1 });
+  try {
+    const V = model.arch.vocabSize, k = 16, fromModel = 5;
+    const data = BigInt64Array.from(prompts.flatMap((p) => [BigInt(bos), ...[...p].map(BigInt)]));
+    const logits = (await fwd.run({ ids: { dtype: 'int64', dims: [2, 9], data } })).logits.data as Float32Array;
+    const plain = await backend.topK(prompts, [0.5, 2], k);
+    const mixed = await backend.topK(prompts, [0.5, 2], k, fromModel);
+    prompts.forEach((_, b) => {
+      for (let i = 0; i < 8; i++) {
+        const row = logits.subarray((b * 9 + i) * V, (b * 9 + i + 1) * V);
+        const likely = [...Array(V).keys()].filter((v) => allowed[v]).sort((x, y) => row[y] - row[x]).slice(0, fromModel);
+        const list = [...mixed[b].subarray(i * k, (i + 1) * k)];
+        assert.deepEqual(list.slice(0, k - fromModel), [...plain[b].subarray(i * k, i * k + k - fromModel)], `prompt ${b} position ${i}: the gradient's best first`);
+        assert.deepEqual(list.slice(k - fromModel), likely, `prompt ${b} position ${i}: then the model's own`);
+      }
+    });
+    await assert.rejects(backend.topK(prompts, [1, 1], 4, 5), /the model's candidates must be an integer from 0 to k = 4, got 5/);
+  } finally {
+    await fwd.release();
     await backend.dispose();
   }
 });

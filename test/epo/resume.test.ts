@@ -156,3 +156,17 @@ test('resume: a run that makes two-token moves resumes to the same trajectory', 
   const resumed = await runEpo(c.backend, c.tokenizer, {}, { resumeFrom: parseCheckpoint(JSON.stringify(first.checkpoint)) });
   assert.deepEqual(trajectory(resumed), trajectory(straight));
 });
+
+test('resume: a run with candidates from the model resumes to the same trajectory', async () => {
+  const cfg = { ...CFG, topK: 10, modelCandidates: 4, iterations: 16 } as const;
+  const a = makeToy({ seed: 9 });
+  const straight = await runEpo(a.backend, a.tokenizer, cfg);
+  const b = makeToy({ seed: 9 });
+  const ctl = new AbortController();
+  const first = await runEpo(b.backend, b.tokenizer, cfg, { signal: ctl.signal, onIteration: (e) => { if (e.iteration === 9) ctl.abort(); } });
+  const c = makeToy({ seed: 9 });
+  const resumed = await runEpo(c.backend, c.tokenizer, {}, { resumeFrom: parseCheckpoint(JSON.stringify(first.checkpoint)) });
+  assert.deepEqual(trajectory(resumed), trajectory(straight));
+  assert.ok(c.backend.topKCalls.every((x) => x.fromModel === 4), 'the resumed run asks for the model\'s candidates too');
+  await assert.rejects(runEpo(c.backend, c.tokenizer, { modelCandidates: 2 }, { resumeFrom: first.checkpoint! }), /modelCandidates: 4 → 2/);
+});

@@ -130,6 +130,29 @@ test('run: a population whose one-token neighbourhood is exhausted keeps searchi
   assert.deepEqual(events.filter((e) => e.evaluations === 0).map((e) => e.iteration), [], 'iterations that scored nothing');
 });
 
+test("run: modelCandidates takes that many of each position's candidates from the model's own next-token ranking", async () => {
+  const { backend, tokenizer } = makeToy({ seed: 8 });
+  const config = { ...SMALL, topK: 8, modelCandidates: 3, iterations: 20 };
+  const { result } = await recordRun(backend, tokenizer, config);
+  assertHygiene(result, backend);
+  assert.ok(backend.topKCalls.length > 0 && backend.topKCalls.every((c) => c.k === 8 && c.fromModel === 3));
+  // Some children took a token the gradient did not rank in its top 5 but the bigram ranks in its top 3.
+  const V = backend.vocabRows;
+  const h = result.history;
+  let fromModel = 0;
+  for (let r = h.countThrough(-1); r < h.size; r++) {
+    const ids = h.ids(r), parent = h.ids(h.parent(r));
+    const i = ids.findIndex((t, j) => t !== parent[j]);
+    if (i < 1) continue;
+    const byModel = [...Array(V).keys()].filter((v) => backend.allowed[v]).sort((a, c) => backend.B[parent[i - 1] * V + c] - backend.B[parent[i - 1] * V + a] || a - c);
+    if (byModel.slice(0, 3).includes(ids[i])) fromModel++;
+  }
+  assert.ok(fromModel > 50, `${fromModel} children took one of the model's own 3 most likely tokens`);
+  const again = await runEpo(makeToy({ seed: 8 }).backend, tokenizer, config);
+  assert.deepEqual(again.history.serialize(), result.history.serialize(), 'same seed, same run');
+  await assert.rejects(runEpo(backend, tokenizer, { ...config, modelCandidates: 9 }), /modelCandidates \(9\) must be ≤ topK \(8\)/);
+});
+
 test('run: banned text is rejected case-insensitively and counted', async () => {
   const { backend, tokenizer } = makeToy({ seed: 5 });
   // make ' the' (id 8) attractive so the search keeps proposing it

@@ -75,7 +75,7 @@ export class ToyBackend implements EpoBackend {
   /** ln p(v | u) at [u*V + v]. */
   readonly logp: Float64Array;
   /** Every topK call: the prompts and λs it got. */
-  readonly topKCalls: { prompts: number[][]; lambdas: number[]; k: number }[] = [];
+  readonly topKCalls: { prompts: number[][]; lambdas: number[]; k: number; fromModel?: number }[] = [];
   /** Every prompt ever scored, in order. */
   readonly scored: number[][] = [];
   scoreCalls = 0;
@@ -178,9 +178,9 @@ export class ToyBackend implements EpoBackend {
     };
   }
 
-  async topK(prompts: Int32Array[], lambdas: number[], k: number): Promise<Int32Array[]> {
+  async topK(prompts: Int32Array[], lambdas: number[], k: number, fromModel = 0): Promise<Int32Array[]> {
     this.beforeCall?.('topK');
-    this.topKCalls.push({ prompts: prompts.map((p) => Array.from(p)), lambdas: [...lambdas], k });
+    this.topKCalls.push({ prompts: prompts.map((p) => Array.from(p)), lambdas: [...lambdas], k, ...(fromModel ? { fromModel } : {}) });
     const { n, vocabRows: V } = this;
     return prompts.map((p, b) => {
       const G = this.gradient(p, lambdas[b]);
@@ -191,6 +191,12 @@ export class ToyBackend implements EpoBackend {
         ids.sort((a, c) => G[i * V + a] - G[i * V + c] || a - c); // best (most negative G) first
         if (ids.length < k) throw new Error(`toy topK: k ${k} > allowed ${ids.length}`);
         out.set(ids.slice(0, k), i * k);
+        if (fromModel && i > 0) {
+          // The bigram model's own most likely allowed tokens after t_{i-1} (no BOS: position 0 has no prediction).
+          const row = (v: number) => this.B[p[i - 1] * V + v];
+          const likely = ids.slice().sort((a, c) => row(c) - row(a) || a - c);
+          out.set(likely.slice(0, fromModel), i * k + k - fromModel);
+        }
       }
       return out;
     });

@@ -95,12 +95,13 @@ export class OrtDreamBackend implements EpoBackend {
   }
 
   /** Runs one branch of the dream graph; the inputs other branches read get placeholders. */
-  private async run(branch: keyof typeof DREAM_BRANCH, prompts: Int32Array[], fetches: string[], lambdas?: number[], k = 1): Promise<Record<string, TensorData>> {
+  private async run(branch: keyof typeof DREAM_BRANCH, prompts: Int32Array[], fetches: string[], lambdas?: number[], k = 1, kLm = 1): Promise<Record<string, TensorData>> {
     const s = await this.sessionOnce();
     return s.run({
       ids: this.idsFeed(prompts),
       lambda: { dtype: 'float32', dims: [prompts.length], data: lambdas ? Float32Array.from(lambdas) : new Float32Array(prompts.length) },
       k: { dtype: 'int64', dims: [1], data: BigInt64Array.of(BigInt(k)) },
+      kLm: { dtype: 'int64', dims: [1], data: BigInt64Array.of(BigInt(kLm)) },
       branch: { dtype: 'int64', dims: [], data: BigInt64Array.of(BigInt(DREAM_BRANCH[branch])) },
     }, fetches);
   }
@@ -130,12 +131,24 @@ export class OrtDreamBackend implements EpoBackend {
     };
   }
 
-  async topK(prompts: Int32Array[], lambdas: number[], k: number): Promise<Int32Array[]> {
+  async topK(prompts: Int32Array[], lambdas: number[], k: number, fromModel = 0): Promise<Int32Array[]> {
     if (!Number.isInteger(k) || k < 1 || k > this.vocabRows) throw new RangeError(`top-k must be an integer from 1 to the vocabulary's ${this.vocabRows}, got ${k}`);
-    const out = await this.run('topk', prompts, ['topk'], lambdas, k);
+    if (!Number.isInteger(fromModel) || fromModel < 0 || fromModel > k) throw new RangeError(`the model's candidates must be an integer from 0 to k = ${k}, got ${fromModel}`);
+    const out = await this.run('topk', prompts, fromModel ? ['topk', 'lmTopk'] : ['topk'], lambdas, k, Math.max(1, fromModel));
     const idx = out.topk.data as BigInt64Array;
-    const per = this.spec.n * k;
-    return prompts.map((_, b) => Int32Array.from(idx.subarray(b * per, (b + 1) * per), Number));
+    const n = this.spec.n, per = n * k;
+    const lists = prompts.map((_, b) => Int32Array.from(idx.subarray(b * per, (b + 1) * per), Number));
+    if (!fromModel) return lists;
+    // Each predicted position's last `fromModel` candidates become the model's own best tokens there.
+    const lm = out.lmTopk.data as BigInt64Array;
+    const first = this.spec.bosId === undefined ? 1 : 0, rows = n - first;
+    lists.forEach((ids, b) => {
+      for (let r = 0; r < rows; r++) {
+        const at = (first + r) * k + (k - fromModel);
+        for (let c = 0; c < fromModel; c++) ids[at + c] = Number(lm[(b * rows + r) * fromModel + c]);
+      }
+    });
+    return lists;
   }
 
   async saliency(prompt: Int32Array): Promise<Float64Array> {

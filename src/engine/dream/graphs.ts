@@ -1,7 +1,8 @@
 /**
  * The three graphs a dream needs, for prompts of length n (plus an optional fixed BOS prefix):
  *  - score:    ids → feature f [B], per-token NLL [B, n-1], self cross-entropy XE [B]
- *  - topk:     ids, λ → top-k allowed ids per position by -∂(-f + λ·XE)/∂onehot [B, n, k]
+ *  - topk:     ids, λ → top-k allowed ids per position by -∂(-f + λ·XE)/∂onehot [B, n, k], and the
+ *              model's own kLm most likely allowed next tokens at each position it predicts [B, n', kLm]
  *  - saliency: ids → (∂f/∂e_i)·e_i [B, n]
  * The (B, n, V) gradient never leaves the graph: TopK runs inside it.
  */
@@ -42,6 +43,8 @@ export interface DreamGraphSpec {
 
 interface Traced {
   g: Graph;
+  /** The model's logits [B, T, V]. */
+  logits: SymTensor;
   W: GraphWeights;
   ids: SymTensor;
   offset: number;
@@ -74,7 +77,7 @@ function trace(spec: DreamGraphSpec, name: string, withEmbedsInput = false): Tra
   const targets = unsqueeze(slice(ids, 1, offset + 1, offset + n), [2]); // [B, n-1, 1]
   const nll = neg(reshape(gatherElements(logprobs, targets, 2), ['B', n - 1]));
   const xe = reduceMean(nll, [1], false);
-  return { g, W, ids, offset, feature, logprobs, nll, xe, embed: fwd.embed };
+  return { g, W, ids, offset, feature, logprobs, nll, xe, embed: fwd.embed, logits: fwd.logits };
 }
 
 function scoreGraph(spec: DreamGraphSpec): Graph {
@@ -108,10 +111,24 @@ function oneHotGradient(t: Traced, spec: DreamGraphSpec): SymTensor {
   return add(viaEmbedding, labelTerm);
 }
 
-function topkGraph(spec: DreamGraphSpec, allowed: Uint8Array, k?: number): Graph {
+function topkGraph(spec: DreamGraphSpec, allowed: Uint8Array, k?: number, withModelTopK = false): Graph {
   const t = trace(spec, 'topk');
   t.g.output('topk', allowedTopK(t, spec, allowed, k ?? t.g.input('k', 'int64', [1])));
+  if (withModelTopK) t.g.output('lmTopk', modelTopK(t, spec, allowed, t.g.input('kLm', 'int64', [1])));
   return t.g;
+}
+
+/**
+ * The model's own most likely allowed tokens at each prompt position it predicts, best first
+ * [B, n - 1 + offset, kLm]: positions 0 … n−1 after a BOS prefix, else 1 … n−1 (nothing predicts
+ * the first token). Ranked by logit, which ranks as p(v | t_<i) does.
+ */
+function modelTopK(t: Traced, spec: DreamGraphSpec, allowed: Uint8Array, k: SymTensor): SymTensor {
+  const V = spec.model.arch.vocabSize;
+  const logits = cast(slice(t.logits, 1, 0, t.offset + spec.n - 1), 'float32');
+  const mask = t.g.constant(allowed, [V]);
+  const boolMask = t.g.emit1('Cast', [mask], { to: { kind: 'int', value: 9 } }, { dtype: 'bool', shape: [V] });
+  return topk(where(boolMask, logits, -Infinity), k)[1];
 }
 
 /** Top-k allowed ids per position by -G, [B, n, k]; disallowed ids never enter the top-k. */
@@ -170,9 +187,9 @@ export const DREAM_BRANCH = { score: 0, topk: 1, saliency: 2 } as const;
 
 /**
  * The score, top-k and saliency graphs as one model (see toOnnxBranches), so one session holds
- * the weights once; k is an input, so one session serves every k. Feed `ids`, `lambda` and `k`
- * (any values outside the top-k) and `branch` (DREAM_BRANCH).
+ * the weights once; k is an input, so one session serves every k. Feed `ids`, `lambda`, `k` and
+ * `kLm` (any values outside the top-k) and `branch` (DREAM_BRANCH).
  */
 export function buildDreamGraph(spec: DreamGraphSpec, allowed: Uint8Array): Uint8Array {
-  return toOnnxBranches([scoreGraph(spec), topkGraph(spec, allowed), saliencyGraph(spec)], spec.store);
+  return toOnnxBranches([scoreGraph(spec), topkGraph(spec, allowed, undefined, true), saliencyGraph(spec)], spec.store);
 }

@@ -43,15 +43,15 @@ export function checkTopK(backend: EpoBackend, out: Int32Array[], count: number,
   });
 }
 
-/** topK in chunks of `batchSize`; `beforeCall` may throw Cancelled. */
+/** topK in chunks of `batchSize` (`fromModel` of each k from the model's own predictions); `beforeCall` may throw Cancelled. */
 export async function topKBatched(
   backend: EpoBackend, prompts: Int32Array[], lambdas: number[], k: number, batchSize: number,
-  beforeCall: () => void, onChunk: (first: number, out: Int32Array[]) => void,
+  beforeCall: () => void, onChunk: (first: number, out: Int32Array[]) => void, fromModel = 0,
 ): Promise<void> {
   for (let s = 0; s < prompts.length; s += batchSize) {
     beforeCall();
     const chunk = prompts.slice(s, s + batchSize);
-    const out = await backend.topK(chunk, lambdas.slice(s, s + batchSize), k);
+    const out = await backend.topK(chunk, lambdas.slice(s, s + batchSize), k, fromModel);
     checkTopK(backend, out, chunk.length, chunk[0].length, k);
     onChunk(s, out);
   }

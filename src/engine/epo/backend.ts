@@ -14,8 +14,11 @@ export interface EpoBackend {
    * config.batchSize prompts. */
   score(prompts: Int32Array[]): Promise<{ feature: Float64Array; xe: Float64Array; nll: Float32Array[] }>;
   /** For each prompt and its λ: the top-k ALLOWED token ids at each position by -G where G = ∂(-f + λ·XE)/∂onehot
-   * (direct label term included, see epo.md step 1), as an Int32Array [n*k], row-major by position, best first. */
-  topK(prompts: Int32Array[], lambdas: number[], k: number): Promise<Int32Array[]>;
+   * (direct label term included, see epo.md step 1), as an Int32Array [n*k], row-major by position, best first.
+   * With `fromModel` > 0, the last `fromModel` of each position's k are instead the allowed tokens the model itself
+   * finds most likely there, p(v | t_<i), best first (config.modelCandidates); a position the model does not
+   * predict (position 0 without a BOS prefix) keeps all k from -G. */
+  topK(prompts: Int32Array[], lambdas: number[], k: number, fromModel?: number): Promise<Int32Array[]>;
   /** Gradient×input saliency of f per position: (∂f/∂e_i)·e_i. */
   saliency(prompt: Int32Array): Promise<Float64Array>;
 }

@@ -19,6 +19,13 @@ export interface EpoConfig {
    * as `topKUsed` in results and checkpoints.
    */
   topK: number;
+  /**
+   * Of each position's k candidate tokens, how many are the model's own most likely next tokens
+   * there, p(v | t_<i), instead of the gradient's (fluency-aware proposals, as in the authors'
+   * later FLRT, arXiv 2407.17447). Default 0 (the paper: all k from the gradient). At most topK;
+   * capped at run time with it. Position 0 without a BOS prefix keeps all k from the gradient.
+   */
+  modelCandidates: number;
   /** n: prompt length in tokens (BOS, when the model needs one, is an extra fixed prefix). Default 12. */
   seqLen: number;
   /**
@@ -67,6 +74,7 @@ export const DEFAULT_EPO_CONFIG: Readonly<EpoConfig> = Object.freeze({
   population: 8,
   childrenPerMember: 32,
   topK: 512,
+  modelCandidates: 0,
   seqLen: 12,
   restartEvery: 30,
   lambdaMin: 0.1,
@@ -94,7 +102,7 @@ export const SAVED_RUN_CHECKPOINT_BUDGET = 0.02;
  * checkpointEvery, batchSize) but not these.
  */
 export const TRAJECTORY_FIELDS = [
-  'population', 'childrenPerMember', 'topK', 'seqLen', 'restartEvery', 'lambdaMin', 'lambdaMax',
+  'population', 'childrenPerMember', 'topK', 'modelCandidates', 'seqLen', 'restartEvery', 'lambdaMin', 'lambdaMax',
   'restartLambdaMin', 'restartLambdaMax', 'seed', 'bannedText', 'retokenize', 'initialPrompt',
 ] as const satisfies readonly (keyof EpoConfig)[];
 
@@ -137,6 +145,7 @@ export function resolveConfig(partial: Partial<EpoConfig> = {}): EpoConfig {
     if (s.kind === 'int') int(s.key, c[s.key], s.min ?? 0);
     else if (s.kind === 'number') real(s.key, c[s.key], s.min ?? 0);
   }
+  if (c.modelCandidates > c.topK) fail(`modelCandidates (${c.modelCandidates}) must be ≤ topK (${c.topK}): they are a share of each position's k candidates`);
   if (c.lambdaMin > c.lambdaMax) fail(`lambdaMin (${c.lambdaMin}) must be ≤ lambdaMax (${c.lambdaMax})`);
   if (c.population > 1 && c.lambdaMin === 0) {
     fail('lambdaMin must be > 0 when population > 1 (slot λs are spaced logarithmically); λ = 0 is only possible with population 1 (GCG)');

@@ -1,0 +1,186 @@
+/**
+ * The EPO ablation on the bundled model (issue "Dreams that beat the dataset", docs/epo-improvements.md):
+ * for neurons drawn with a fixed seed (as scripts/dataset-comparison.ts draws them) and several dream
+ * seeds each, every variant of the config is dreamed from random tokens and compared with the best
+ * max-activating corpus window at the dataset's own fluency: the best prompt of the run's whole
+ * history with XE at most the median XE of the scan's top windows, against the best window.
+ *
+ *   npx tsx scripts/epo-ablation.ts [--neurons 24] [--seeds 3] [--variants default,lambda30] [--jobs 2]
+ *
+ * Each (variant, neuron, seed) dream runs in its own process (ONNX Runtime's run blocks its thread),
+ * `--jobs` at a time with one intra-op thread each; scans are cached in --cache. Prints one Markdown
+ * table: per variant, wins at matched XE, the mean and median margin (dream − dataset), the mean best
+ * feature at XE < 4 and < 6, evaluations and wall time per run. `--json FILE` keeps every run's row.
+ */
+import { Command } from 'commander';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { loadModel, LoadedModel } from '../src/engine/models/load';
+import { dream, neuronFeature } from '../src/engine/dream/dream';
+import type { EpoConfig } from '../src/engine/epo/config';
+import { Prng } from '../src/engine/epo/prng';
+import { scanCorpus } from '../src/engine/scan';
+import { median } from '../src/engine/util/stats';
+
+/** Named config variants: what each changes from the default. */
+export const VARIANTS: Record<string, Partial<EpoConfig>> = {
+  default: {},
+  /** More slots at the fluent end: λ up to 30. */
+  lambda30: { lambdaMax: 30 },
+  /** λ from 0.3 to 30: the whole grid moved towards fluency. */
+  lambda03to30: { lambdaMin: 0.3, lambdaMax: 30 },
+  /** Restarts at the fluent end only: λ_r ~ U[2, 12]. */
+  restartFluent: { restartLambdaMin: 2, restartLambdaMax: 12 },
+  /** Gradient guidance: k = 64 of the 512-token vocabulary. */
+  topK64: { topK: 64 },
+  /** No restarts. */
+  noRestart: { restartEvery: 0 },
+  /** A quarter of each position's 512 candidates are the model's own most likely next tokens (FLRT-style). */
+  model128: { modelCandidates: 128 },
+  /** Half of them. */
+  model256: { modelCandidates: 256 },
+  /** Seven eighths of them. */
+  model448: { modelCandidates: 448 },
+  /** k = 64, half from the model. */
+  topK64model32: { topK: 64, modelCandidates: 32 },
+  /** Twice the slots over the same λ range. */
+  population16: { population: 16, childrenPerMember: 16 },
+};
+
+interface Scan { spec: string; best: number; bestXe: number; medianXe: number; best4: number }
+interface Row {
+  variant: string; spec: string; seed: number; dreamBest: number; dreamXe: number; dataset: number; medianXe: number;
+  best4: number; best6: number; evaluations: number; seconds: number;
+}
+
+/** Distinct (layer, index) pairs drawn uniformly with a seeded generator, in draw order (as dataset-comparison.ts). */
+function chooseNeurons(model: LoadedModel, count: number, seed: number): string[] {
+  const { numLayers, intermediateSize } = model.arch;
+  const rng = Prng.fromSeed(seed);
+  const out: string[] = [];
+  while (out.length < count) {
+    const spec = `${rng.int(numLayers)}.${rng.int(intermediateSize)}`;
+    if (!out.includes(spec)) out.push(spec);
+  }
+  return out;
+}
+
+async function scanOne(spec: string, corpus: string[], top: number): Promise<Scan> {
+  const model = await loadModel('stories260K');
+  const scan = await scanCorpus({ model, feature: neuronFeature(model, spec), corpus, top, session: { threads: 1 } });
+  const below4 = scan.examples.filter((e) => e.xe < 4).map((e) => e.feature);
+  return { spec, best: scan.examples[0].feature, bestXe: scan.examples[0].xe, medianXe: median(scan.examples.map((e) => e.xe)), best4: below4.length ? Math.max(...below4) : -Infinity };
+}
+
+async function dreamOne(variant: string, spec: string, seed: number, iterations: number, scan: Scan): Promise<Row> {
+  const model = await loadModel('stories260K');
+  const t0 = performance.now();
+  const { result } = await dream({ model, feature: neuronFeature(model, spec), config: { ...VARIANTS[variant], iterations, seed }, session: { threads: 1 } });
+  const seconds = (performance.now() - t0) / 1000;
+  const h = result.history;
+  let dreamBest = -Infinity, dreamXe = NaN;
+  for (let i = 0; i < h.size; i++) if (h.xe(i) <= scan.medianXe && h.feature(i) > dreamBest) { dreamBest = h.feature(i); dreamXe = h.xe(i); }
+  return {
+    variant, spec, seed, dreamBest, dreamXe, dataset: scan.best, medianXe: scan.medianXe,
+    best4: result.bestFeatureXeBelow4 ?? -Infinity, best6: result.bestFeatureXeBelow6 ?? -Infinity, evaluations: result.stats.evaluations, seconds,
+  };
+}
+
+/** Runs this script with `args` in a child process; its last stdout line is the JSON answer. */
+function child<T>(args: string[]): Promise<T> {
+  return new Promise((done, fail) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', process.argv[1], ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' } });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('error', fail);
+    p.on('close', (code) => (code === 0 ? done(JSON.parse(out.trim().split('\n').at(-1)!) as T) : fail(new Error(`${args.join(' ')}: exit ${code}`))));
+  });
+}
+
+async function inParallel<T>(jobs: (() => Promise<T>)[], width: number): Promise<T[]> {
+  const out: T[] = new Array(jobs.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      out[i] = await jobs[i]();
+    }
+  }));
+  return out;
+}
+
+const fmt = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '—');
+const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+
+interface Options { neurons: number; neuronSeed: number; seeds: number; iterations: number; variants: string; corpus: string[]; top: number; jobs: number; cache: string; json?: string }
+
+async function main(o: Options): Promise<void> {
+  const variants = o.variants.split(',');
+  for (const v of variants) if (!VARIANTS[v]) throw new Error(`unknown variant '${v}' (known: ${Object.keys(VARIANTS).join(', ')})`);
+  const model = await loadModel('stories260K');
+  const neurons = chooseNeurons(model, o.neurons, o.neuronSeed);
+  const key = `${o.corpus.join(',')}|top ${o.top}`;
+  const cache = existsSync(o.cache) ? JSON.parse(readFileSync(o.cache, 'utf8')) as Record<string, Record<string, Scan>> : {};
+  const scans = cache[key] ?? {};
+  const missing = neurons.filter((s) => !scans[s]);
+  const t0 = performance.now();
+  for (const s of await inParallel(missing.map((spec) => () => child<Scan>(['--scan-one', spec, '--corpus', ...o.corpus, '--top', String(o.top)])), o.jobs)) scans[s.spec] = s;
+  if (missing.length) {
+    mkdirSync(dirname(o.cache), { recursive: true });
+    writeFileSync(o.cache, JSON.stringify({ ...cache, [key]: scans }));
+    process.stderr.write(`scanned ${missing.length} neurons in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+  }
+  const jobs = variants.flatMap((variant) => neurons.flatMap((spec) => Array.from({ length: o.seeds }, (_, seed) => () =>
+    child<Row>(['--dream-one', `${variant}:${spec}:${seed}`, '--iterations', String(o.iterations), '--scan', JSON.stringify(scans[spec])]).then((r) => {
+      process.stderr.write(`${variant} ${spec} seed ${seed}: dream ${fmt(r.dreamBest)} vs dataset ${fmt(r.dataset)} (${r.seconds.toFixed(0)} s)\n`);
+      return r;
+    }))));
+  const rows = await inParallel(jobs, o.jobs);
+  if (o.json) writeFileSync(o.json, JSON.stringify({ options: o, neurons, scans, rows }, null, 1));
+
+  console.log(`stories260K; ${neurons.length} neurons drawn with seed ${o.neuronSeed} (${neurons.join(', ')}); dream seeds 0–${o.seeds - 1}; ` +
+    `${o.iterations} iterations from random tokens; corpus ${o.corpus.join(', ')}, top ${o.top} windows of 12 tokens. ` +
+    'A win: the best dream prompt with XE ≤ the median XE of the top windows beats the best window.\n');
+  console.log('| variant | changes | wins at matched XE | mean margin | median margin | mean best f at XE < 4 | mean best f at XE < 6 | evaluations / run | s / run |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const v of variants) {
+    const rs = rows.filter((r) => r.variant === v);
+    const margins = rs.map((r) => (Number.isFinite(r.dreamBest) ? r.dreamBest - r.dataset : -r.dataset));
+    const wins = rs.filter((r) => r.dreamBest > r.dataset).length;
+    const changes = Object.entries(VARIANTS[v]).map(([k, x]) => `${k} ${x}`).join(', ') || '—';
+    console.log(`| ${v} | ${changes} | ${wins} / ${rs.length} (${((100 * wins) / rs.length).toFixed(0)} %) | ${fmt(mean(margins))} | ${fmt(median(margins))} | ` +
+      `${fmt(mean(rs.map((r) => r.best4).filter(Number.isFinite)))} | ${fmt(mean(rs.map((r) => r.best6).filter(Number.isFinite)))} | ` +
+      `${mean(rs.map((r) => r.evaluations)).toFixed(0)} | ${mean(rs.map((r) => r.seconds)).toFixed(1)} |`);
+  }
+}
+
+const int = (v: string) => parseInt(v, 10);
+const program = new Command('epo-ablation')
+  .option('--neurons <n>', 'how many neurons', int, 24)
+  .option('--neuron-seed <n>', 'seed for choosing neurons', int, 0)
+  .option('--seeds <n>', 'dream seeds per neuron (0 … n−1)', int, 3)
+  .option('--iterations <n>', 'dream iterations', int, 300)
+  .option('--variants <names>', `comma-separated: ${Object.keys(VARIANTS).join(', ')}`, 'default')
+  .option('--corpus <paths...>', 'corpus files or folders', ['examples/corpus'])
+  .option('--top <n>', 'scan: windows kept', int, 64)
+  .option('--jobs <n>', 'processes at a time', int, 2)
+  .option('--cache <file>', 'scan cache', 'scratch/ablation-scans.json')
+  .option('--json <file>', 'write every run\'s row')
+  .option('--scan-one <spec>', 'internal: scan one neuron, print JSON')
+  .option('--dream-one <variant:spec:seed>', 'internal: dream one, print JSON')
+  .option('--scan <json>', 'internal');
+program.parse();
+const opts = program.opts<Options & { scanOne?: string; dreamOne?: string; scan?: string }>();
+const run = async () => {
+  if (opts.scanOne) return console.log(JSON.stringify(await scanOne(opts.scanOne, opts.corpus, opts.top)));
+  if (opts.dreamOne) {
+    const [variant, spec, seed] = opts.dreamOne.split(':');
+    return console.log(JSON.stringify(await dreamOne(variant, spec, int(seed), opts.iterations, JSON.parse(opts.scan!) as Scan)));
+  }
+  return main(opts);
+};
+run().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
