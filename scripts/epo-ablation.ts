@@ -18,34 +18,44 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadModel, LoadedModel } from '../src/engine/models/load';
 import { dream, neuronFeature } from '../src/engine/dream/dream';
-import type { EpoConfig } from '../src/engine/epo/config';
+import { EPO_PRESETS, EpoConfig } from '../src/engine/epo/config';
 import { Prng } from '../src/engine/epo/prng';
 import { scanCorpus } from '../src/engine/scan';
 import { median } from '../src/engine/util/stats';
 
-/** Named config variants: what each changes from the default. */
+const PAPER = EPO_PRESETS.paper;
+
+/**
+ * Named config variants: Reverie's defaults, the paper's (`--preset paper`), and single changes to
+ * the paper's (every variant but `default` starts from the paper's settings).
+ */
 export const VARIANTS: Record<string, Partial<EpoConfig>> = {
   default: {},
+  paper: PAPER,
   /** More slots at the fluent end: λ up to 30. */
-  lambda30: { lambdaMax: 30 },
+  lambda30: { ...PAPER, lambdaMax: 30 },
   /** λ from 0.3 to 30: the whole grid moved towards fluency. */
-  lambda03to30: { lambdaMin: 0.3, lambdaMax: 30 },
+  lambda03to30: { ...PAPER, lambdaMin: 0.3, lambdaMax: 30 },
   /** Restarts at the fluent end only: λ_r ~ U[2, 12]. */
-  restartFluent: { restartLambdaMin: 2, restartLambdaMax: 12 },
-  /** Gradient guidance: k = 64 of the 512-token vocabulary. */
-  topK64: { topK: 64 },
+  restartFluent: { ...PAPER, restartLambdaMin: 2, restartLambdaMax: 12 },
+  /** Gradient guidance: k = 64 of the 512-token vocabulary, all from the gradient. */
+  topK64: { ...PAPER, topK: 64 },
   /** No restarts. */
-  noRestart: { restartEvery: 0 },
+  noRestart: { ...PAPER, restartEvery: 0 },
   /** A quarter of each position's 512 candidates are the model's own most likely next tokens (FLRT-style). */
-  model128: { modelCandidates: 128 },
+  model128: { ...PAPER, modelShare: 0.25 },
   /** Half of them. */
-  model256: { modelCandidates: 256 },
+  model256: { ...PAPER, modelShare: 0.5 },
   /** Seven eighths of them. */
-  model448: { modelCandidates: 448 },
-  /** k = 64, half from the model. */
-  topK64model32: { topK: 64, modelCandidates: 32 },
+  model448: { ...PAPER, modelShare: 0.875 },
+  /** k = 64, half from the model (Reverie's default). */
+  topK64model32: { ...PAPER, topK: 64, modelShare: 0.5 },
+  /** k = 32, half from the model. */
+  topK32model16: { ...PAPER, topK: 32, modelShare: 0.5 },
+  /** k = 64, three quarters from the model. */
+  topK64model48: { ...PAPER, topK: 64, modelShare: 0.75 },
   /** Twice the slots over the same λ range. */
-  population16: { population: 16, childrenPerMember: 16 },
+  population16: { ...PAPER, population: 16, childrenPerMember: 16 },
 };
 
 interface Scan { spec: string; best: number; bestXe: number; medianXe: number; best4: number }
@@ -131,11 +141,12 @@ async function main(o: Options): Promise<void> {
     writeFileSync(o.cache, JSON.stringify({ ...cache, [key]: scans }));
     process.stderr.write(`scanned ${missing.length} neurons in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
   }
-  const jobs = variants.flatMap((variant) => neurons.flatMap((spec) => Array.from({ length: o.seeds }, (_, seed) => () =>
+  // Variants interleaved, so that the machine's load falls on each alike.
+  const jobs = neurons.flatMap((spec) => Array.from({ length: o.seeds }, (_, seed) => variants.map((variant) => () =>
     child<Row>(['--dream-one', `${variant}:${spec}:${seed}`, '--iterations', String(o.iterations), '--scan', JSON.stringify(scans[spec])]).then((r) => {
       process.stderr.write(`${variant} ${spec} seed ${seed}: dream ${fmt(r.dreamBest)} vs dataset ${fmt(r.dataset)} (${r.seconds.toFixed(0)} s)\n`);
       return r;
-    }))));
+    }))).flat());
   const rows = await inParallel(jobs, o.jobs);
   if (o.json) writeFileSync(o.json, JSON.stringify({ options: o, neurons, scans, rows }, null, 1));
 
@@ -148,7 +159,8 @@ async function main(o: Options): Promise<void> {
     const rs = rows.filter((r) => r.variant === v);
     const margins = rs.map((r) => (Number.isFinite(r.dreamBest) ? r.dreamBest - r.dataset : -r.dataset));
     const wins = rs.filter((r) => r.dreamBest > r.dataset).length;
-    const changes = Object.entries(VARIANTS[v]).map(([k, x]) => `${k} ${x}`).join(', ') || '—';
+    const changes = v === 'paper' ? '`--preset paper`'
+      : Object.entries(VARIANTS[v]).filter(([k, x]) => v === 'default' || PAPER[k as keyof EpoConfig] !== x).map(([k, x]) => `${k} ${x}`).join(', ') || 'Reverie\'s defaults';
     console.log(`| ${v} | ${changes} | ${wins} / ${rs.length} (${((100 * wins) / rs.length).toFixed(0)} %) | ${fmt(mean(margins))} | ${fmt(median(margins))} | ` +
       `${fmt(mean(rs.map((r) => r.best4).filter(Number.isFinite)))} | ${fmt(mean(rs.map((r) => r.best6).filter(Number.isFinite)))} | ` +
       `${mean(rs.map((r) => r.evaluations)).toFixed(0)} | ${mean(rs.map((r) => r.seconds)).toFixed(1)} |`);

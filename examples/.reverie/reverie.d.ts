@@ -245,8 +245,10 @@ export interface EpoOverrides {
   population?: number;
   /** r: children proposed per member per iteration (default 32). */
   childrenPerMember?: number;
-  /** k: a child's new token comes from its position's top-k by gradient (default 512). */
+  /** k: a child's new token comes from its position's top-k candidates (default 64). */
   topK?: number;
+  /** Share (0–1) of each position's k candidates that are the model's own most likely next tokens there; the rest come from the gradient (default 0.5). */
+  modelShare?: number;
   /** n: prompt length in tokens (default 12). Prefer the feature's own `seqLen`. */
   seqLen?: number;
   /** Restart every this many iterations (default 30; 0 = never). */

@@ -17,7 +17,7 @@ test('a caller-owned backend is used through the wrapper, left open, and gives t
   const own = await dream({ model, feature, config, session: { threads: 1 } });
   const backend = dreamBackend(model, feature.fn, config.seqLen, { threads: 1 });
   let scored = 0;
-  const wrap = (b: EpoBackend): EpoBackend => ({ ...b, vocabRows: b.vocabRows, allowed: b.allowed, score: async (p) => { scored += p.length; return b.score(p); }, topK: (p, l, k) => b.topK(p, l, k), saliency: (p) => b.saliency(p) });
+  const wrap = (b: EpoBackend): EpoBackend => ({ ...b, vocabRows: b.vocabRows, allowed: b.allowed, score: async (p) => { scored += p.length; return b.score(p); }, topK: (p, l, k, m) => b.topK(p, l, k, m), saliency: (p) => b.saliency(p) });
   try {
     const shared = await dream({ model, feature, config, backend, wrapBackend: wrap });
     assert.equal(scored, shared.result.stats.evaluations, 'every evaluation went through the wrapper');

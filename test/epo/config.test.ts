@@ -1,13 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_EPO_CONFIG, isRestartIteration, resolveConfig, slotLambdas, trajectoryDifferences } from '../../src/engine/epo/config';
+import { DEFAULT_EPO_CONFIG, isRestartIteration, presetConfig, resolveConfig, slotLambdas, trajectoryDifferences } from '../../src/engine/epo/config';
 
-test('config: defaults are the paper\'s', () => {
+test('config: defaults are the paper\'s but for the candidates (docs/epo-improvements.md); the paper preset has the paper\'s', () => {
   const c = resolveConfig();
   assert.equal(c.iterations, 300);
   assert.equal(c.population, 8);
   assert.equal(c.childrenPerMember, 32);
-  assert.equal(c.topK, 512);
+  assert.equal(c.topK, 64);
+  assert.equal(c.modelShare, 0.5);
+  const paper = resolveConfig(presetConfig('paper'));
+  assert.deepEqual({ ...c, topK: 512, modelShare: 0 }, paper);
+  assert.throws(() => presetConfig('fast'), /unknown preset "fast" \(known: paper\)/);
   assert.equal(c.seqLen, 12);
   assert.equal(c.restartEvery, 30);
   assert.equal(c.restartLambdaMin, 0.667);

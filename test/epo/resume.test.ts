@@ -144,7 +144,7 @@ test('checkpoints: damaged files give errors that name the problem', async () =>
 });
 
 test('resume: a run that makes two-token moves resumes to the same trajectory', async () => {
-  const cfg = { seqLen: 12, iterations: 40, topK: 4, childrenPerMember: 8, restartEvery: 15, retokenize: false, seed: 2 } as const;
+  const cfg = { seqLen: 12, iterations: 40, topK: 4, modelShare: 0, childrenPerMember: 8, restartEvery: 15, retokenize: false, seed: 2 } as const;
   const a = makeToy({ seed: 6, n: 12 });
   const straight = await runEpo(a.backend, a.tokenizer, cfg);
   assert.ok(straight.stats.wideMoves > 200, `two-token moves: ${straight.stats.wideMoves}`);
@@ -158,7 +158,7 @@ test('resume: a run that makes two-token moves resumes to the same trajectory', 
 });
 
 test('resume: a run with candidates from the model resumes to the same trajectory', async () => {
-  const cfg = { ...CFG, topK: 10, modelCandidates: 4, iterations: 16 } as const;
+  const cfg = { ...CFG, topK: 10, modelShare: 0.4, iterations: 16 } as const;
   const a = makeToy({ seed: 9 });
   const straight = await runEpo(a.backend, a.tokenizer, cfg);
   const b = makeToy({ seed: 9 });
@@ -168,5 +168,5 @@ test('resume: a run with candidates from the model resumes to the same trajector
   const resumed = await runEpo(c.backend, c.tokenizer, {}, { resumeFrom: parseCheckpoint(JSON.stringify(first.checkpoint)) });
   assert.deepEqual(trajectory(resumed), trajectory(straight));
   assert.ok(c.backend.topKCalls.every((x) => x.fromModel === 4), 'the resumed run asks for the model\'s candidates too');
-  await assert.rejects(runEpo(c.backend, c.tokenizer, { modelCandidates: 2 }, { resumeFrom: first.checkpoint! }), /modelCandidates: 4 → 2/);
+  await assert.rejects(runEpo(c.backend, c.tokenizer, { modelShare: 0.2 }, { resumeFrom: first.checkpoint! }), /modelShare: 0\.4 → 0\.2/);
 });

@@ -121,7 +121,7 @@ test('run: a population whose one-token neighbourhood is exhausted keeps searchi
   // two-token moves this run scores 1,471 of the 3,840 children it asks for, none at all in 26 of
   // its 60 iterations; with them, 3,637.
   const { backend, tokenizer } = makeToy({ seed: 6, n: 12 });
-  const config = { ...SMALL, seqLen: 12, topK: 4, childrenPerMember: 8, iterations: 60, restartEvery: 15 };
+  const config = { ...SMALL, seqLen: 12, topK: 4, modelShare: 0, childrenPerMember: 8, iterations: 60, restartEvery: 15 };
   const { events, result } = await recordRun(backend, tokenizer, config);
   assertHygiene(result, backend);
   const requested = 8 * config.childrenPerMember * config.iterations;
@@ -130,9 +130,9 @@ test('run: a population whose one-token neighbourhood is exhausted keeps searchi
   assert.deepEqual(events.filter((e) => e.evaluations === 0).map((e) => e.iteration), [], 'iterations that scored nothing');
 });
 
-test("run: modelCandidates takes that many of each position's candidates from the model's own next-token ranking", async () => {
+test("run: modelShare takes that share of each position's candidates from the model's own next-token ranking", async () => {
   const { backend, tokenizer } = makeToy({ seed: 8 });
-  const config = { ...SMALL, topK: 8, modelCandidates: 3, iterations: 20 };
+  const config = { ...SMALL, topK: 8, modelShare: 0.375, iterations: 20 };
   const { result } = await recordRun(backend, tokenizer, config);
   assertHygiene(result, backend);
   assert.ok(backend.topKCalls.length > 0 && backend.topKCalls.every((c) => c.k === 8 && c.fromModel === 3));
@@ -150,7 +150,7 @@ test("run: modelCandidates takes that many of each position's candidates from th
   assert.ok(fromModel > 50, `${fromModel} children took one of the model's own 3 most likely tokens`);
   const again = await runEpo(makeToy({ seed: 8 }).backend, tokenizer, config);
   assert.deepEqual(again.history.serialize(), result.history.serialize(), 'same seed, same run');
-  await assert.rejects(runEpo(backend, tokenizer, { ...config, modelCandidates: 9 }), /modelCandidates \(9\) must be ≤ topK \(8\)/);
+  await assert.rejects(runEpo(backend, tokenizer, { ...config, modelShare: 1.5 }), /modelShare must be a share from 0 to 1 of each position's k candidates, got 1\.5/);
 });
 
 test('run: banned text is rejected case-insensitively and counted', async () => {

@@ -16,7 +16,7 @@ export interface EpoBackend {
   /** For each prompt and its λ: the top-k ALLOWED token ids at each position by -G where G = ∂(-f + λ·XE)/∂onehot
    * (direct label term included, see epo.md step 1), as an Int32Array [n*k], row-major by position, best first.
    * With `fromModel` > 0, the last `fromModel` of each position's k are instead the allowed tokens the model itself
-   * finds most likely there, p(v | t_<i), best first (config.modelCandidates); a position the model does not
+   * finds most likely there, p(v | t_<i), best first (config.modelShare); a position the model does not
    * predict (position 0 without a BOS prefix) keeps all k from -G. */
   topK(prompts: Int32Array[], lambdas: number[], k: number, fromModel?: number): Promise<Int32Array[]>;
   /** Gradient×input saliency of f per position: (∂f/∂e_i)·e_i. */

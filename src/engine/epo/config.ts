@@ -14,18 +14,21 @@ export interface EpoConfig {
   /** r: children proposed per member per iteration. Default 32 (paper: 8 × 32 = 256 per iteration). */
   childrenPerMember: number;
   /**
-   * k: a child's new token is drawn uniformly from its position's top-k by -G. Default 512 (paper).
+   * k: a child's new token is drawn uniformly from its position's k candidates: the top-k by -G, a
+   * share of them (modelShare) the model's own most likely tokens instead. Default 64 (the paper:
+   * 512; docs/epo-improvements.md has the ablation that chose 64 with half from the model).
    * Capped at run time at the number of allowed tokens (backend.allowed); the value used is reported
    * as `topKUsed` in results and checkpoints.
    */
   topK: number;
   /**
-   * Of each position's k candidate tokens, how many are the model's own most likely next tokens
-   * there, p(v | t_<i), instead of the gradient's (fluency-aware proposals, as in the authors'
-   * later FLRT, arXiv 2407.17447). Default 0 (the paper: all k from the gradient). At most topK;
-   * capped at run time with it. Position 0 without a BOS prefix keeps all k from the gradient.
+   * The share of each position's k candidate tokens that are the model's own most likely next
+   * tokens there, p(v | t_<i), instead of the gradient's best (fluency-aware proposals, as in the
+   * authors' later FLRT, arXiv 2407.17447): round(modelShare · k) of them. From 0 (the paper: all
+   * k from the gradient) to 1; default 0.5. Position 0 without a BOS prefix keeps all k from the
+   * gradient.
    */
-  modelCandidates: number;
+  modelShare: number;
   /** n: prompt length in tokens (BOS, when the model needs one, is an extra fixed prefix). Default 12. */
   seqLen: number;
   /**
@@ -73,8 +76,8 @@ export const DEFAULT_EPO_CONFIG: Readonly<EpoConfig> = Object.freeze({
   iterations: 300,
   population: 8,
   childrenPerMember: 32,
-  topK: 512,
-  modelCandidates: 0,
+  topK: 64,
+  modelShare: 0.5,
   seqLen: 12,
   restartEvery: 30,
   lambdaMin: 0.1,
@@ -87,6 +90,26 @@ export const DEFAULT_EPO_CONFIG: Readonly<EpoConfig> = Object.freeze({
   retokenize: true,
   checkpointEvery: 0,
 });
+
+/**
+ * Named sets of search settings. `paper` is the algorithm of the paper and its reference code
+ * (epo.md) — every search setting at the paper's value, whatever Reverie's defaults become
+ * (docs/epo-improvements.md says why each differs) — so results can be compared with it. The prompt
+ * length is left to the feature.
+ */
+export const EPO_PRESETS: Readonly<Record<string, Readonly<Partial<EpoConfig>>>> = Object.freeze({
+  paper: Object.freeze({
+    population: 8, childrenPerMember: 32, topK: 512, modelShare: 0, restartEvery: 30,
+    lambdaMin: 0.1, lambdaMax: 10, restartLambdaMin: 0.667, restartLambdaMax: 6.0,
+  }),
+});
+
+/** A preset's settings; an unknown name is an error listing the known ones. */
+export function presetConfig(name: string): Partial<EpoConfig> {
+  const p = Object.hasOwn(EPO_PRESETS, name) ? EPO_PRESETS[name] : undefined;
+  if (!p) fail(`unknown preset "${name}" (known: ${Object.keys(EPO_PRESETS).join(', ')})`);
+  return { ...p };
+}
 
 /**
  * The checkpoint interval where a run is kept somewhere (the CLI's run file, the panel's storage)
@@ -102,7 +125,7 @@ export const SAVED_RUN_CHECKPOINT_BUDGET = 0.02;
  * checkpointEvery, batchSize) but not these.
  */
 export const TRAJECTORY_FIELDS = [
-  'population', 'childrenPerMember', 'topK', 'modelCandidates', 'seqLen', 'restartEvery', 'lambdaMin', 'lambdaMax',
+  'population', 'childrenPerMember', 'topK', 'modelShare', 'seqLen', 'restartEvery', 'lambdaMin', 'lambdaMax',
   'restartLambdaMin', 'restartLambdaMax', 'seed', 'bannedText', 'retokenize', 'initialPrompt',
 ] as const satisfies readonly (keyof EpoConfig)[];
 
@@ -145,7 +168,7 @@ export function resolveConfig(partial: Partial<EpoConfig> = {}): EpoConfig {
     if (s.kind === 'int') int(s.key, c[s.key], s.min ?? 0);
     else if (s.kind === 'number') real(s.key, c[s.key], s.min ?? 0);
   }
-  if (c.modelCandidates > c.topK) fail(`modelCandidates (${c.modelCandidates}) must be ≤ topK (${c.topK}): they are a share of each position's k candidates`);
+  if (c.modelShare > 1) fail(`modelShare must be a share from 0 to 1 of each position's k candidates, got ${show(c.modelShare)}`);
   if (c.lambdaMin > c.lambdaMax) fail(`lambdaMin (${c.lambdaMin}) must be ≤ lambdaMax (${c.lambdaMax})`);
   if (c.population > 1 && c.lambdaMin === 0) {
     fail('lambdaMin must be > 0 when population > 1 (slot λs are spaced logarithmically); λ = 0 is only possible with population 1 (GCG)');

@@ -166,7 +166,7 @@ export async function runEpo(
         k, cfg.batchSize, checkCancel, (first, out) => {
           out.forEach((ids, i) => { state.slots[need[first + i]].topK = ids; });
           state.stats.gradients += out.length;
-        }, Math.min(cfg.modelCandidates, k));
+        }, Math.round(cfg.modelShare * k));
       timed('gradientMs', t0);
 
       // 2. children

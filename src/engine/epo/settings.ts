@@ -21,7 +21,7 @@ export const EPO_SETTINGS: readonly EpoSetting[] = [
   { key: 'population', kind: 'int', min: 1, cli: '--population <M>', summary: 'population slots, one λ each' },
   { key: 'childrenPerMember', kind: 'int', min: 1, cli: '--children <r>', summary: 'children per member per iteration' },
   { key: 'topK', kind: 'int', min: 1, cli: '--top-k <k>', summary: 'candidate tokens per position from the gradient (capped at the vocabulary)' },
-  { key: 'modelCandidates', kind: 'int', min: 0, cli: '--model-candidates <c>', summary: 'of the top-k per position, how many are the model\'s own most likely next tokens' },
+  { key: 'modelShare', kind: 'number', min: 0, cli: '--model-share <s>', summary: 'share (0–1) of the top-k per position that are the model\'s own most likely next tokens' },
   { key: 'seqLen', kind: 'int', min: 2, cli: '--seq-len <n>', summary: 'prompt length in tokens' },
   { key: 'restartEvery', kind: 'int', min: 0, cli: '--restart-every <T>', summary: 'restart period in iterations, 0 = never' },
   { key: 'lambdaMin', kind: 'number', min: 0, cli: '--lambda-min <λ>', summary: 'smallest slot fluency weight' },
