@@ -8,9 +8,9 @@
  *   npx tsx scripts/dataset-comparison.ts [--seed 0] [--neurons 10] [--corpus examples/corpus]
  */
 import { Command } from 'commander';
-import { loadModel, LoadedModel } from '../src/engine/models/load';
+import { loadModel } from '../src/engine/models/load';
 import { dream, neuronFeature } from '../src/engine/dream/dream';
-import { Prng } from '../src/engine/epo/prng';
+import { chooseNeurons } from './neuron-draw';
 import { scanCorpus } from '../src/engine/scan';
 import { median } from '../src/engine/util/stats';
 
@@ -20,19 +20,6 @@ interface Options {
   corpus: string[];
   iterations: number;
   top: number;
-}
-
-/** Distinct (layer, index) pairs drawn uniformly with a seeded generator, in draw order. */
-function chooseNeurons(model: LoadedModel, count: number, seed: number): string[] {
-  const { numLayers, intermediateSize } = model.arch;
-  if (count > numLayers * intermediateSize) throw new Error(`${model.name} has only ${numLayers * intermediateSize} neurons`);
-  const rng = Prng.fromSeed(seed);
-  const out: string[] = [];
-  while (out.length < count) {
-    const spec = `${rng.int(numLayers)}.${rng.int(intermediateSize)}`;
-    if (!out.includes(spec)) out.push(spec);
-  }
-  return out;
 }
 
 const fmt = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '—');

@@ -16,10 +16,10 @@ import { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { loadModel, LoadedModel } from '../src/engine/models/load';
+import { loadModel } from '../src/engine/models/load';
 import { dream, neuronFeature } from '../src/engine/dream/dream';
 import { EPO_PRESETS, EpoConfig } from '../src/engine/epo/config';
-import { Prng } from '../src/engine/epo/prng';
+import { chooseNeurons } from './neuron-draw';
 import { scanCorpus } from '../src/engine/scan';
 import { median } from '../src/engine/util/stats';
 
@@ -62,18 +62,6 @@ interface Scan { spec: string; best: number; bestXe: number; medianXe: number; b
 interface Row {
   variant: string; spec: string; seed: number; dreamBest: number; dreamXe: number; dataset: number; medianXe: number;
   best4: number; best6: number; evaluations: number; seconds: number;
-}
-
-/** Distinct (layer, index) pairs drawn uniformly with a seeded generator, in draw order (as dataset-comparison.ts). */
-function chooseNeurons(model: LoadedModel, count: number, seed: number): string[] {
-  const { numLayers, intermediateSize } = model.arch;
-  const rng = Prng.fromSeed(seed);
-  const out: string[] = [];
-  while (out.length < count) {
-    const spec = `${rng.int(numLayers)}.${rng.int(intermediateSize)}`;
-    if (!out.includes(spec)) out.push(spec);
-  }
-  return out;
 }
 
 async function scanOne(spec: string, corpus: string[], top: number): Promise<Scan> {
