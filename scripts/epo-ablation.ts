@@ -58,6 +58,23 @@ export const VARIANTS: Record<string, Partial<EpoConfig>> = {
   population16: { ...PAPER, population: 16, childrenPerMember: 16 },
 };
 
+/** Single changes to Reverie's defaults (the rows of the second table). */
+export const DEFAULT_VARIANTS: Record<string, Partial<EpoConfig>> = {
+  /** A quarter of each member's children are shifts (delete one token, insert one elsewhere). */
+  shift25: { shiftShare: 0.25 },
+  /** Half of them. */
+  shift50: { shiftShare: 0.5 },
+  /** Restarts pick from the whole archive of evaluated prompts. */
+  archive: { restartArchive: true },
+  /** No restarts. */
+  noRestarts: { restartEvery: 0 },
+  /** Twice the slots over the same λ range, half the children each. */
+  slots16: { population: 16, childrenPerMember: 16 },
+  /** λ up to 30. */
+  lambdaTo30: { lambdaMax: 30 },
+};
+for (const [name, v] of Object.entries(DEFAULT_VARIANTS)) VARIANTS[name] = v;
+
 interface Scan { spec: string; best: number; bestXe: number; medianXe: number; best4: number }
 interface Row {
   variant: string; spec: string; seed: number; dreamBest: number; dreamXe: number; dataset: number; medianXe: number;
@@ -148,7 +165,7 @@ async function main(o: Options): Promise<void> {
     const margins = rs.map((r) => (Number.isFinite(r.dreamBest) ? r.dreamBest - r.dataset : -r.dataset));
     const wins = rs.filter((r) => r.dreamBest > r.dataset).length;
     const changes = v === 'paper' ? '`--preset paper`'
-      : Object.entries(VARIANTS[v]).filter(([k, x]) => v === 'default' || PAPER[k as keyof EpoConfig] !== x).map(([k, x]) => `${k} ${x}`).join(', ') || 'Reverie\'s defaults';
+      : Object.entries(VARIANTS[v]).filter(([k, x]) => v === 'default' || DEFAULT_VARIANTS[v] || PAPER[k as keyof EpoConfig] !== x).map(([k, x]) => `${k} ${x}`).join(', ') || 'Reverie\'s defaults';
     console.log(`| ${v} | ${changes} | ${wins} / ${rs.length} (${((100 * wins) / rs.length).toFixed(0)} %) | ${fmt(mean(margins))} | ${fmt(median(margins))} | ` +
       `${fmt(mean(rs.map((r) => r.best4).filter(Number.isFinite)))} | ${fmt(mean(rs.map((r) => r.best6).filter(Number.isFinite)))} | ` +
       `${mean(rs.map((r) => r.evaluations)).toFixed(0)} | ${mean(rs.map((r) => r.seconds)).toFixed(1)} |`);

@@ -12,7 +12,7 @@ import type {
 } from '../src/protocol/panel';
 import { Lru } from './lru';
 import { PointStore } from './points';
-import { changedPositions, idsKey } from './token-diff';
+import { idsKey, TokenMark, tokenMarks } from './token-diff';
 
 /** Bits of `PanelModel.apply`'s result. */
 export const Dirty = {
@@ -60,8 +60,8 @@ export class PanelModel {
   init: InitMessage | null = null;
   readonly points = new PointStore();
   population: PopulationRow[] = [];
-  /** Per population row, which token positions changed in the latest iteration. */
-  changed: boolean[][] = [];
+  /** Per population row, what the latest iteration did to each token position. */
+  marks: TokenMark[][] = [];
   /** Latest iteration reported (-1: initial population; null: none yet). */
   iteration: number | null = null;
   iterations = 0;
@@ -113,7 +113,7 @@ export class PanelModel {
     this.points.clear();
     this.trail.clear();
     this.population = [];
-    this.changed = [];
+    this.marks = [];
     this.iteration = null;
     this.restart = null;
     this.lastRestartIteration = null;
@@ -166,7 +166,7 @@ export class PanelModel {
     this.points.closeIteration(msg.iteration);
 
     const previous = new Map(this.population.map((r) => [r.slot, r.ids]));
-    this.changed = msg.population.map((r) => changedPositions(previous.get(r.slot), r.ids));
+    this.marks = msg.population.map((r) => tokenMarks(previous.get(r.slot), r.ids));
     this.population = msg.population;
     const xe = new Float64Array(msg.population.length), feature = new Float64Array(msg.population.length);
     msg.population.forEach((r, k) => { xe[k] = r.xe; feature[k] = r.feature; });

@@ -157,6 +157,19 @@ test('resume: a run that makes two-token moves resumes to the same trajectory', 
   assert.deepEqual(trajectory(resumed), trajectory(straight));
 });
 
+test('resume: a run that makes shifts resumes to the same trajectory', async () => {
+  const cfg = { seqLen: 10, iterations: 30, topK: 8, shiftShare: 0.5, childrenPerMember: 8, restartEvery: 10, retokenize: false, seed: 3 } as const;
+  const straight = await runEpo(makeToy({ seed: 7, n: 10 }).backend, makeToy({ seed: 7, n: 10 }).tokenizer, cfg);
+  const b = makeToy({ seed: 7, n: 10 });
+  const ctl = new AbortController();
+  const first = await runEpo(b.backend, b.tokenizer, cfg, { signal: ctl.signal, onIteration: (e) => { if (e.iteration === 17) ctl.abort(); } });
+  assert.ok(first.stats.shiftMoves > 0 && first.stats.shiftMoves < straight.stats.shiftMoves, 'stopped while making shifts');
+  const c = makeToy({ seed: 7, n: 10 });
+  const resumed = await runEpo(c.backend, c.tokenizer, {}, { resumeFrom: parseCheckpoint(JSON.stringify(first.checkpoint)) });
+  assert.deepEqual(trajectory(resumed), trajectory(straight));
+  assert.equal(resumed.stats.shiftMoves, straight.stats.shiftMoves);
+});
+
 test('resume: a run with candidates from the model resumes to the same trajectory', async () => {
   const cfg = { ...CFG, topK: 10, modelShare: 0.4, iterations: 16 } as const;
   const a = makeToy({ seed: 9 });

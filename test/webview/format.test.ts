@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {
   formatCount, formatDuration, formatLambda, formatMs, formatPercent, formatRate, formatValue, formatXe, oneLine, visibleToken,
 } from '../../webview/format';
-import { changedPositions, idsKey, sameIds } from '../../webview/token-diff';
+import { findShift, idsKey, sameIds, tokenMarks } from '../../webview/token-diff';
 import { parseColor, withAlpha } from '../../webview/color';
 import { grownRange, niceStep, paddedRange } from '../../webview/ranges';
 import { dropIntensity, largestDrop } from '../../webview/attribution-scale';
@@ -42,10 +42,20 @@ test('tokens show their whitespace', () => {
   assert.equal(oneLine('a\nb\tc'), 'a↵b⇥c');
 });
 
-test('changed token positions compare with the slot’s previous prompt', () => {
-  assert.deepEqual(changedPositions([1, 2, 3], [1, 9, 3]), [false, true, false]);
-  assert.deepEqual(changedPositions(undefined, [1, 2]), [false, false]);
-  assert.deepEqual(changedPositions([1], [1, 2]), [false, true]);
+test('token marks compare with the slot’s previous prompt', () => {
+  assert.deepEqual(tokenMarks([1, 2, 3], [1, 9, 3]), ['same', 'changed', 'same']);
+  assert.deepEqual(tokenMarks(undefined, [1, 2]), ['same', 'same']);
+  assert.deepEqual(tokenMarks([1], [1, 2]), ['same', 'changed']);
+  // A shift: 2 deleted, 9 inserted at index 3, 3 and 4 moved left.
+  assert.deepEqual(tokenMarks([1, 2, 3, 4, 5, 6], [1, 3, 4, 9, 5, 6]), ['same', 'moved', 'moved', 'inserted', 'same', 'same']);
+  // The other way: 9 inserted at index 1, 2 and 3 moved right, 4 deleted.
+  assert.deepEqual(tokenMarks([1, 2, 3, 4, 5, 6], [1, 9, 2, 3, 5, 6]), ['same', 'inserted', 'moved', 'moved', 'same', 'same']);
+  // A shift over the whole prompt (delete the first token, append one).
+  assert.deepEqual(tokenMarks([1, 2, 3, 4], [2, 3, 4, 7]), ['moved', 'moved', 'moved', 'inserted']);
+  // Two replacements stay replacements; three that are no shift stay changes.
+  assert.deepEqual(tokenMarks([1, 2, 3, 4], [1, 3, 7, 4]), ['same', 'changed', 'changed', 'same']);
+  assert.deepEqual(tokenMarks([1, 2, 3, 4], [7, 8, 9, 4]), ['changed', 'changed', 'changed', 'same']);
+  assert.deepEqual(findShift([1, 2, 3, 4, 5], [1, 3, 4, 5, 9]), { del: 1, ins: 4 });
   assert.equal(sameIds([1, 2], [1, 2]), true);
   assert.equal(sameIds([1, 2], [1, 3]), false);
   assert.equal(sameIds(undefined, [1]), false);

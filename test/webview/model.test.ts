@@ -22,7 +22,7 @@ test('iterations append points, track the frontier, and mark changed tokens per 
   assert.equal(m.done(), 1);
   // (2, 7) and (1.5, 5) are on the frontier; (1, 9), (0.5, 8), (0.1, 9.5) are dominated.
   assert.deepEqual([...m.points.frontier.indices()].map((i) => m.points.historyIndex[i]), [4, 2]);
-  assert.deepEqual(m.changed, [[false, true, false], [false, false, false]]);
+  assert.deepEqual(m.marks, [['same', 'changed', 'same'], ['same', 'same', 'same']]);
   assert.deepEqual([...m.trail.get(-1)!.feature], [1, 0.5]);
   assert.deepEqual([...m.points.frontierThrough(-1)].map((i) => m.points.historyIndex[i]), [1, 0]);
 });

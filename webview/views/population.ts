@@ -5,7 +5,14 @@
 import { h, setText, toggle } from '../dom';
 import { formatLambda, formatValue, formatXe, oneLine } from '../format';
 import { Dirty, type PanelModel } from '../model';
-import { idsKey } from '../token-diff';
+import { idsKey, TokenMark } from '../token-diff';
+
+const MARKS = ['changed', 'inserted', 'moved'] as const;
+const MARK_TITLES: Record<Exclude<TokenMark, 'same'>, string> = {
+  changed: 'replaced in the latest iteration',
+  inserted: 'inserted in the latest iteration (a shift: one token deleted, this one inserted)',
+  moved: 'moved one place by a shift in the latest iteration',
+};
 import { tokenChip } from './chips';
 
 interface RowEls {
@@ -36,7 +43,7 @@ export class PopulationView {
     this.table = h('table', { class: 'pop-table hidden' },
       h('thead', {}, h('tr', {},
         th('λ', 'col-lambda', 'Fluency weight of the slot: it minimises −feature + λ·XE'),
-        th('Prompt', 'col-prompt', 'Highlighted tokens changed in the latest iteration'),
+        th('Prompt', 'col-prompt', 'Highlighted tokens changed in the latest iteration: replaced (filled), inserted by a shift (filled, marked +) or moved one place by it (outlined)'),
         th('Feature', 'col-num', 'Feature value (higher is the goal)'),
         th('XE', 'col-num', 'Self cross-entropy in nats (lower is more fluent)'))),
       this.body);
@@ -83,15 +90,18 @@ export class PopulationView {
       setText(r.xe, formatXe(p.xe));
       toggle(r.feature, 'best', k === best);
       const key = idsKey(p.ids);
-      const changed = m.changed[k] ?? [];
+      const marks = m.marks[k] ?? [];
       if (key !== r.key) {
         r.key = key;
-        r.chips.replaceChildren(...p.tokens.map((t, i) => tokenChip(t, changed[i] ? 'chip changed' : 'chip')));
+        r.chips.replaceChildren(...p.tokens.map((t) => tokenChip(t, 'chip')));
         r.row.title = oneLine(p.text);
-      } else {
-        // Same prompt: its marks follow the latest iteration's diff (all clear once it stops changing).
-        Array.from(r.chips.children).forEach((c, i) => toggle(c, 'changed', !!changed[i]));
       }
+      // The marks follow the latest iteration's diff (all clear once the prompt stops changing).
+      Array.from(r.chips.children).forEach((c, i) => {
+        const mark = marks[i] ?? 'same';
+        for (const kind of MARKS) toggle(c, kind, mark === kind);
+        if (mark === 'same') c.removeAttribute('title'); else c.setAttribute('title', MARK_TITLES[mark]);
+      });
       toggle(r.row, 'is-new', p.isNew);
       toggle(r.row, 'selected', key === selectedKey);
     });

@@ -11,6 +11,7 @@ function rows(c: RunConfig, lambdas: number[]): [string, string, string][] {
     ['Children per member', 'r', `${c.childrenPerMember} (${c.population * c.childrenPerMember} per iteration)`],
     ['Top-k', 'k', c.topKUsed !== undefined && c.topKUsed !== c.topK ? `${c.topK} (${c.topKUsed} used)` : String(c.topK)],
     ...(c.modelShare ? [['From the model', '', `${Math.round(c.modelShare * (c.topKUsed ?? c.topK))} of each position's k: its own most likely next tokens`] as [string, string, string]] : []),
+    ...(c.shiftShare ? [['Shifts', '', `${Math.round(c.shiftShare * c.childrenPerMember)} of each member's children: one token deleted, one inserted elsewhere`] as [string, string, string]] : []),
     ['Prompt length', 'n', `${c.seqLen} tokens`],
     ['Restart every', 'T_restart', c.restartEvery > 0 ? `${c.restartEvery} iterations` : 'never'],
     ['Slot λ', 'λ_j', lambdas.length ? lambdas.map(formatLambda).join(', ') : `${formatLambda(c.lambdaMin)} … ${formatLambda(c.lambdaMax)}`],

@@ -18,6 +18,11 @@
  * run stopped searching: on neuron 2.10 with top-k 64, 93 % of the requested children could not be
  * produced from iteration 19 on.
  *
+ * With config.shiftShare, that share of each member's children are **shifts** instead (`shiftMoves`):
+ * the token at one position deleted and a candidate of another position inserted there, the tokens
+ * between moving one place; they are drawn after the one-token children and also stand in first for
+ * those that could not be found.
+ *
  * A drawn child that was evaluated in an earlier iteration costs no evaluation but still competes
  * in this iteration's selection with its known values (`knownRows`): the reference code would have
  * re-evaluated it as a child. Without this, a slot whose neighbourhood was explored before (e.g.
@@ -42,10 +47,12 @@ export interface ProposalCounts {
   rejectedRetokenize: number;
   /** Children that changed two tokens because the parent's one-token neighbourhood was exhausted. */
   wideMoves: number;
+  /** Children made by a shift: one token deleted, one inserted elsewhere (config.shiftShare). */
+  shiftMoves: number;
   shortfall: number;
 }
 
-export const zeroCounts = (): ProposalCounts => ({ cacheHits: 0, sameAsParent: 0, rejectedBanned: 0, rejectedRetokenize: 0, wideMoves: 0, shortfall: 0 });
+export const zeroCounts = (): ProposalCounts => ({ cacheHits: 0, sameAsParent: 0, rejectedBanned: 0, rejectedRetokenize: 0, wideMoves: 0, shiftMoves: 0, shortfall: 0 });
 
 export function addCounts(into: ProposalCounts, c: ProposalCounts): void {
   into.cacheHits += c.cacheHits;
@@ -53,6 +60,7 @@ export function addCounts(into: ProposalCounts, c: ProposalCounts): void {
   into.rejectedBanned += c.rejectedBanned;
   into.rejectedRetokenize += c.rejectedRetokenize;
   into.wideMoves += c.wideMoves;
+  into.shiftMoves += c.shiftMoves;
   into.shortfall += c.shortfall;
 }
 
@@ -99,7 +107,7 @@ function admit(ids: Int32Array, pending: Set<string>, ctx: Ctx, counts: Proposal
 }
 
 /** r fresh children per parent, parents in slot order, consuming the PRNG in a fixed order. */
-export function proposeChildren(parents: readonly ParentSpec[], r: number, k: number, ctx: Ctx): Proposals {
+export function proposeChildren(parents: readonly ParentSpec[], r: number, k: number, ctx: Ctx, shifts = 0): Proposals {
   const counts = zeroCounts();
   const children: Int32Array[] = [];
   const parentRows: number[] = [];
@@ -109,7 +117,8 @@ export function proposeChildren(parents: readonly ParentSpec[], r: number, k: nu
     const n = p.ids.length;
     if (p.topK.length !== n * k) throw new Error(`member at history row ${p.row} has ${p.topK.length} top-k ids, expected ${n}×${k}`);
     let accepted = 0;
-    for (let draws = 0; accepted < r && draws < r * MAX_DRAWS_PER_CHILD; draws++) {
+    const subs = n >= 2 ? r - shifts : r;
+    for (let draws = 0; accepted < subs && draws < subs * MAX_DRAWS_PER_CHILD; draws++) {
       const pos = ctx.rng.int(n);
       const token = p.topK[pos * k + ctx.rng.int(k)];
       if (token === p.ids[pos]) { counts.sameAsParent++; continue; }
@@ -119,6 +128,19 @@ export function proposeChildren(parents: readonly ParentSpec[], r: number, k: nu
       children.push(child);
       parentRows.push(p.row);
       accepted++;
+    }
+    // Shifts: delete the token at d, insert a candidate of position i at i (the tokens between move by
+    // one); they also stand in first for one-token children that could not be found.
+    for (let draws = 0; accepted < r && draws < (r - subs) * MAX_DRAWS_PER_CHILD; draws++) {
+      const d = ctx.rng.int(n);
+      const i = (d + 1 + ctx.rng.int(n - 1)) % n;
+      const token = p.topK[i * k + ctx.rng.int(k)];
+      const child = shifted(p.ids, d, i, token);
+      if (!admit(child, pending, ctx, counts, known)) continue;
+      children.push(child);
+      parentRows.push(p.row);
+      accepted++;
+      counts.shiftMoves++;
     }
     // The one-token neighbourhood is exhausted: two-token moves for the children still missing.
     const missing = r - accepted;
@@ -140,6 +162,18 @@ export function proposeChildren(parents: readonly ParentSpec[], r: number, k: nu
   }
   const memberRows = new Set(parents.map((p) => p.row));
   return { children, knownRows: [...known].filter((r) => !memberRows.has(r)), parents: parentRows, counts };
+}
+
+/** `ids` without its token at `del`, with `token` inserted so that it lands at index `ins` (≠ del). */
+export function shifted(ids: Int32Array, del: number, ins: number, token: number): Int32Array {
+  const out = new Int32Array(ids.length);
+  let j = 0;
+  for (let i = 0; i < ids.length; i++) {
+    if (j === ins) out[j++] = token;
+    if (i !== del) out[j++] = ids[i];
+  }
+  if (j === ins) out[j++] = token;
+  return out;
 }
 
 /**

@@ -125,6 +125,7 @@ export function restoreState(raw: unknown, what = 'checkpoint', config?: EpoConf
   for (const key of STAT_KEYS) state.stats[key] = isInt(stats[key], `${what}.stats.${key}`);
   // Counted since two-token moves exist; a checkpoint from before has none.
   state.stats.wideMoves = stats.wideMoves === undefined ? 0 : isInt(stats.wideMoves, `${what}.stats.wideMoves`);
+  state.stats.shiftMoves = stats.shiftMoves === undefined ? 0 : isInt(stats.shiftMoves, `${what}.stats.shiftMoves`);
   if (state.stats.evaluations !== history.size) {
     bad(`${what}.stats.evaluations`, `${history.size} (the history's rows)`, state.stats.evaluations);
   }

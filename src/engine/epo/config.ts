@@ -29,6 +29,14 @@ export interface EpoConfig {
    * gradient.
    */
   modelShare: number;
+  /**
+   * The share of each member's r children that are shifts instead of one-token replacements: one
+   * token deleted and a candidate token of another position inserted there, the tokens between
+   * moving by one (FLRT's insertion and deletion, arXiv 2407.17447, at a fixed length): round(shiftShare
+   * · r) of them. From 0 (the paper) to 1. A motif that activates the feature can move to where its
+   * context is fluent, which no one-token move can do.
+   */
+  shiftShare: number;
   /** n: prompt length in tokens (BOS, when the model needs one, is an extra fixed prefix). Default 12. */
   seqLen: number;
   /**
@@ -49,6 +57,11 @@ export interface EpoConfig {
   restartLambdaMin: number;
   /** Default 6.0 (paper). */
   restartLambdaMax: number;
+  /**
+   * Where a restart picks its prompt: false (the paper) from this iteration's members and children,
+   * true from every prompt evaluated so far (the run's archive).
+   */
+  restartArchive: boolean;
   /** PRNG seed (integer 0 … 2^53-1). Default 0. Same seed + config + deterministic backend = same run. */
   seed: number;
   /** Most prompts per backend call (score and topK). Default 128. Does not change which prompts are evaluated. */
@@ -78,12 +91,14 @@ export const DEFAULT_EPO_CONFIG: Readonly<EpoConfig> = Object.freeze({
   childrenPerMember: 32,
   topK: 64,
   modelShare: 0.5,
+  shiftShare: 0,
   seqLen: 12,
   restartEvery: 30,
   lambdaMin: 0.1,
   lambdaMax: 10,
   restartLambdaMin: 0.667,
   restartLambdaMax: 6.0,
+  restartArchive: false,
   seed: 0,
   batchSize: 128,
   bannedText: [] as string[],
@@ -99,8 +114,8 @@ export const DEFAULT_EPO_CONFIG: Readonly<EpoConfig> = Object.freeze({
  */
 export const EPO_PRESETS: Readonly<Record<string, Readonly<Partial<EpoConfig>>>> = Object.freeze({
   paper: Object.freeze({
-    population: 8, childrenPerMember: 32, topK: 512, modelShare: 0, restartEvery: 30,
-    lambdaMin: 0.1, lambdaMax: 10, restartLambdaMin: 0.667, restartLambdaMax: 6.0,
+    population: 8, childrenPerMember: 32, topK: 512, modelShare: 0, shiftShare: 0, restartEvery: 30,
+    lambdaMin: 0.1, lambdaMax: 10, restartLambdaMin: 0.667, restartLambdaMax: 6.0, restartArchive: false,
   }),
 });
 
@@ -125,8 +140,8 @@ export const SAVED_RUN_CHECKPOINT_BUDGET = 0.02;
  * checkpointEvery, batchSize) but not these.
  */
 export const TRAJECTORY_FIELDS = [
-  'population', 'childrenPerMember', 'topK', 'modelShare', 'seqLen', 'restartEvery', 'lambdaMin', 'lambdaMax',
-  'restartLambdaMin', 'restartLambdaMax', 'seed', 'bannedText', 'retokenize', 'initialPrompt',
+  'population', 'childrenPerMember', 'topK', 'modelShare', 'shiftShare', 'seqLen', 'restartEvery', 'lambdaMin', 'lambdaMax',
+  'restartLambdaMin', 'restartLambdaMax', 'restartArchive', 'seed', 'bannedText', 'retokenize', 'initialPrompt',
 ] as const satisfies readonly (keyof EpoConfig)[];
 
 const KNOWN_FIELDS = new Set<string>([...Object.keys(DEFAULT_EPO_CONFIG), 'initialPrompt']);
@@ -169,6 +184,7 @@ export function resolveConfig(partial: Partial<EpoConfig> = {}): EpoConfig {
     else if (s.kind === 'number') real(s.key, c[s.key], s.min ?? 0);
   }
   if (c.modelShare > 1) fail(`modelShare must be a share from 0 to 1 of each position's k candidates, got ${show(c.modelShare)}`);
+  if (c.shiftShare > 1) fail(`shiftShare must be a share from 0 to 1 of each member's children, got ${show(c.shiftShare)}`);
   if (c.lambdaMin > c.lambdaMax) fail(`lambdaMin (${c.lambdaMin}) must be ≤ lambdaMax (${c.lambdaMax})`);
   if (c.population > 1 && c.lambdaMin === 0) {
     fail('lambdaMin must be > 0 when population > 1 (slot λs are spaced logarithmically); λ = 0 is only possible with population 1 (GCG)');
@@ -181,6 +197,7 @@ export function resolveConfig(partial: Partial<EpoConfig> = {}): EpoConfig {
   }
   c.bannedText = [...c.bannedText];
   if (typeof c.retokenize !== 'boolean') fail(`retokenize must be true or false, got ${show(c.retokenize)}`);
+  if (typeof c.restartArchive !== 'boolean') fail(`restartArchive must be true or false, got ${show(c.restartArchive)}`);
   if (c.initialPrompt !== undefined) {
     const p = c.initialPrompt;
     if (!Array.isArray(p) || p.length !== c.seqLen) {

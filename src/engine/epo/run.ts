@@ -172,7 +172,7 @@ export async function runEpo(
       // 2. children
       t0 = now();
       const proposals = proposeChildren(state.slots.map((s) => ({ ids: state.history.idsView(s.row).slice(), row: s.row, topK: s.topK! })),
-        cfg.childrenPerMember, k, ctx);
+        cfg.childrenPerMember, k, ctx, Math.round(cfg.shiftShare * cfg.childrenPerMember));
       addCounts(state.stats, proposals.counts);
       timed('proposalMs', t0);
 
@@ -249,18 +249,19 @@ function select(state: RunState, it: number, childRows: Int32Array): { lambda: n
   const feature = new Float64Array(rows.length), xe = new Float64Array(rows.length);
   for (let c = 0; c < rows.length; c++) { feature[c] = F[rows[c]]; xe[c] = X[rows[c]]; }
 
-  let chosen: Int32Array, restart: { lambda: number; row: number } | null = null;
+  let slotRows: ArrayLike<number>, restart: { lambda: number; row: number } | null = null;
   if (isRestartIteration(state.config, it)) {
     const lambda = state.rng.uniform(state.config.restartLambdaMin, state.config.restartLambdaMax);
-    const c = restartPick(lambda, feature, xe);
-    chosen = new Int32Array(m).fill(c);
-    restart = { lambda, row: rows[c] };
+    // From the whole archive (every prompt evaluated so far) or from this iteration's candidates.
+    const row = state.config.restartArchive ? restartPick(lambda, F, X) : rows[restartPick(lambda, feature, xe)];
+    slotRows = new Int32Array(m).fill(row);
+    restart = { lambda, row };
     state.stats.restarts++;
   } else {
-    chosen = selectSlots(state.lambdas, feature, xe);
+    slotRows = Array.from(selectSlots(state.lambdas, feature, xe), (c) => rows[c]);
   }
   state.slots = state.slots.map((old, j) => {
-    const row = rows[chosen[j]];
+    const row = slotRows[j];
     return row === old.row ? { row, topK: old.topK, isNew: false } : { row, topK: null, isNew: true };
   });
   return restart;
