@@ -14,90 +14,60 @@
  */
 import { Command } from 'commander';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadModel } from '../src/engine/models/load';
-import { dream, neuronFeature } from '../src/engine/dream/dream';
-import { EPO_PRESETS, EpoConfig } from '../src/engine/epo/config';
+import { dream, neuronFeature, PreparedFeature } from '../src/engine/dream/dream';
+import { loadFileFeatureRef, prepareFileFeatureRef } from '../src/cli/feature-ref';
+import { EPO_PRESETS, EpoConfig, resolveConfig } from '../src/engine/epo/config';
+import { DEFAULT_VARIANTS, VARIANTS } from './epo-ablation-variants';
 import { chooseNeurons } from './neuron-draw';
 import { scanCorpus } from '../src/engine/scan';
 import { median } from '../src/engine/util/stats';
 
 const PAPER = EPO_PRESETS.paper;
 
-/**
- * Named config variants: Reverie's defaults, the paper's (`--preset paper`), and single changes to
- * the paper's (every variant but `default` starts from the paper's settings).
- */
-export const VARIANTS: Record<string, Partial<EpoConfig>> = {
-  default: {},
-  paper: PAPER,
-  /** More slots at the fluent end: λ up to 30. */
-  lambda30: { ...PAPER, lambdaMax: 30 },
-  /** λ from 0.3 to 30: the whole grid moved towards fluency. */
-  lambda03to30: { ...PAPER, lambdaMin: 0.3, lambdaMax: 30 },
-  /** Restarts at the fluent end only: λ_r ~ U[2, 12]. */
-  restartFluent: { ...PAPER, restartLambdaMin: 2, restartLambdaMax: 12 },
-  /** Gradient guidance: k = 64 of the 512-token vocabulary, all from the gradient. */
-  topK64: { ...PAPER, topK: 64 },
-  /** No restarts. */
-  noRestart: { ...PAPER, restartEvery: 0 },
-  /** A quarter of each position's 512 candidates are the model's own most likely next tokens (FLRT-style). */
-  model128: { ...PAPER, modelShare: 0.25 },
-  /** Half of them. */
-  model256: { ...PAPER, modelShare: 0.5 },
-  /** Seven eighths of them. */
-  model448: { ...PAPER, modelShare: 0.875 },
-  /** k = 64, half from the model (Reverie's default). */
-  topK64model32: { ...PAPER, topK: 64, modelShare: 0.5 },
-  /** k = 32, half from the model. */
-  topK32model16: { ...PAPER, topK: 32, modelShare: 0.5 },
-  /** k = 64, three quarters from the model. */
-  topK64model48: { ...PAPER, topK: 64, modelShare: 0.75 },
-  /** Twice the slots over the same λ range. */
-  population16: { ...PAPER, population: 16, childrenPerMember: 16 },
-};
-
-/** Single changes to Reverie's defaults (the rows of the second table). */
-export const DEFAULT_VARIANTS: Record<string, Partial<EpoConfig>> = {
-  /** A quarter of each member's children are shifts (delete one token, insert one elsewhere). */
-  shift25: { shiftShare: 0.25 },
-  /** Half of them. */
-  shift50: { shiftShare: 0.5 },
-  /** Restarts pick from the whole archive of evaluated prompts. */
-  archive: { restartArchive: true },
-  /** No restarts. */
-  noRestarts: { restartEvery: 0 },
-  /** Twice the slots over the same λ range, half the children each. */
-  slots16: { population: 16, childrenPerMember: 16 },
-  /** λ up to 30. */
-  lambdaTo30: { lambdaMax: 30 },
-};
-for (const [name, v] of Object.entries(DEFAULT_VARIANTS)) VARIANTS[name] = v;
-
 interface Scan { spec: string; best: number; bestXe: number; medianXe: number; best4: number }
 interface Row {
   variant: string; spec: string; seed: number; dreamBest: number; dreamXe: number; dataset: number; medianXe: number;
   best4: number; best6: number; evaluations: number; seconds: number;
+  /** The run's whole config (with iterations and seed): what --reuse matches on. */
+  config?: EpoConfig;
+}
+
+/** A run's identity for --reuse: the feature, and every field of its resolved config. */
+const runKey = (spec: string, config: EpoConfig) => `${spec}|${JSON.stringify(Object.entries(config).sort(([a], [b]) => a.localeCompare(b)))}`;
+const configOf = (variant: string, iterations: number, seed: number) => resolveConfig({ ...VARIANTS[variant], iterations, seed });
+
+/** A neuron `L.N`, or a feature file's export `file.ts#name` (its seqLen and banned text apply). */
+async function featureOf(spec: string): Promise<{ model: Awaited<ReturnType<typeof loadModel>>; feature: PreparedFeature; banned: string[] }> {
+  const model = await loadModel('stories260K');
+  if (!spec.includes('#')) return { model, feature: neuronFeature(model, spec), banned: [] };
+  const loaded = await loadFileFeatureRef(spec);
+  const feature = await prepareFileFeatureRef(loaded, model);
+  return { model, feature, banned: [...(feature.bannedText ?? []), ...(feature.epo?.bannedText ?? [])] };
 }
 
 async function scanOne(spec: string, corpus: string[], top: number): Promise<Scan> {
-  const model = await loadModel('stories260K');
-  const scan = await scanCorpus({ model, feature: neuronFeature(model, spec), corpus, top, session: { threads: 1 } });
+  const { model, feature, banned } = await featureOf(spec);
+  const scan = await scanCorpus({ model, feature, corpus, top, session: { threads: 1 } });
+  // Windows with the feature's banned text are left out: the dream may not use them either.
+  const allowed = scan.examples.filter((e) => !banned.some((b) => e.text.toLowerCase().includes(b.toLowerCase())));
+  scan.examples = allowed;
   const below4 = scan.examples.filter((e) => e.xe < 4).map((e) => e.feature);
   return { spec, best: scan.examples[0].feature, bestXe: scan.examples[0].xe, medianXe: median(scan.examples.map((e) => e.xe)), best4: below4.length ? Math.max(...below4) : -Infinity };
 }
 
 async function dreamOne(variant: string, spec: string, seed: number, iterations: number, scan: Scan): Promise<Row> {
-  const model = await loadModel('stories260K');
+  const { model, feature } = await featureOf(spec);
   const t0 = performance.now();
-  const { result } = await dream({ model, feature: neuronFeature(model, spec), config: { ...VARIANTS[variant], iterations, seed }, session: { threads: 1 } });
+  const { result } = await dream({ model, feature, config: { ...VARIANTS[variant], iterations, seed }, session: { threads: 1 } });
   const seconds = (performance.now() - t0) / 1000;
   const h = result.history;
   let dreamBest = -Infinity, dreamXe = NaN;
   for (let i = 0; i < h.size; i++) if (h.xe(i) <= scan.medianXe && h.feature(i) > dreamBest) { dreamBest = h.feature(i); dreamXe = h.xe(i); }
   return {
-    variant, spec, seed, dreamBest, dreamXe, dataset: scan.best, medianXe: scan.medianXe,
+    config: configOf(variant, iterations, seed), variant, spec, seed, dreamBest, dreamXe, dataset: scan.best, medianXe: scan.medianXe,
     best4: result.bestFeatureXeBelow4 ?? -Infinity, best6: result.bestFeatureXeBelow6 ?? -Infinity, evaluations: result.stats.evaluations, seconds,
   };
 }
@@ -128,13 +98,13 @@ async function inParallel<T>(jobs: (() => Promise<T>)[], width: number): Promise
 const fmt = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '—');
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 
-interface Options { neurons: number; neuronSeed: number; seeds: number; iterations: number; variants: string; corpus: string[]; top: number; jobs: number; cache: string; json?: string }
+interface Options { reuse?: string[]; features?: string; neurons: number; neuronSeed: number; seeds: number; iterations: number; variants: string; corpus: string[]; top: number; jobs: number; cache: string; json?: string }
 
 async function main(o: Options): Promise<void> {
   const variants = o.variants.split(',');
   for (const v of variants) if (!VARIANTS[v]) throw new Error(`unknown variant '${v}' (known: ${Object.keys(VARIANTS).join(', ')})`);
   const model = await loadModel('stories260K');
-  const neurons = chooseNeurons(model, o.neurons, o.neuronSeed);
+  const neurons = [...chooseNeurons(model, o.neurons, o.neuronSeed), ...(o.features ? o.features.split(',') : [])];
   const key = `${o.corpus.join(',')}|top ${o.top}`;
   const cache = existsSync(o.cache) ? JSON.parse(readFileSync(o.cache, 'utf8')) as Record<string, Record<string, Scan>> : {};
   const scans = cache[key] ?? {};
@@ -146,16 +116,29 @@ async function main(o: Options): Promise<void> {
     writeFileSync(o.cache, JSON.stringify({ ...cache, [key]: scans }));
     process.stderr.write(`scanned ${missing.length} neurons in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
   }
+  // Runs of an earlier --json file with the same feature and the same whole config are not run again.
+  const reused = new Map<string, Row>();
+  for (const file of o.reuse ?? []) {
+    const text = readFileSync(file, 'utf8');
+    const rows = file.endsWith('.jsonl') ? text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row) : (JSON.parse(text) as { rows: Row[] }).rows;
+    for (const r of rows) if (r.config) reused.set(runKey(r.spec, resolveConfig(r.config)), r);
+  }
+  // Each finished run is also appended to <json>.jsonl at once, so that an interrupted ablation can --reuse it.
+  const progress = o.json ? `${o.json}l` : undefined;
   // Variants interleaved, so that the machine's load falls on each alike.
-  const jobs = neurons.flatMap((spec) => Array.from({ length: o.seeds }, (_, seed) => variants.map((variant) => () =>
-    child<Row>(['--dream-one', `${variant}:${spec}:${seed}`, '--iterations', String(o.iterations), '--scan', JSON.stringify(scans[spec])]).then((r) => {
+  const jobs = neurons.flatMap((spec) => Array.from({ length: o.seeds }, (_, seed) => variants.map((variant) => () => {
+    const earlier = reused.get(runKey(spec, configOf(variant, o.iterations, seed)));
+    if (earlier) return Promise.resolve({ ...earlier, variant });
+    return child<Row>(['--dream-one', `${variant}:${spec}:${seed}`, '--iterations', String(o.iterations), '--scan', JSON.stringify(scans[spec])]).then((r) => {
       process.stderr.write(`${variant} ${spec} seed ${seed}: dream ${fmt(r.dreamBest)} vs dataset ${fmt(r.dataset)} (${r.seconds.toFixed(0)} s)\n`);
+      if (progress) appendFileSync(progress, `${JSON.stringify(r)}\n`);
       return r;
-    }))).flat());
+    });
+  })).flat());
   const rows = await inParallel(jobs, o.jobs);
   if (o.json) writeFileSync(o.json, JSON.stringify({ options: o, neurons, scans, rows }, null, 1));
 
-  console.log(`stories260K; ${neurons.length} neurons drawn with seed ${o.neuronSeed} (${neurons.join(', ')}); dream seeds 0–${o.seeds - 1}; ` +
+  console.log(`stories260K; ${o.neurons} neurons drawn with seed ${o.neuronSeed}${neurons.length > o.neurons ? ` and ${neurons.length - o.neurons} other features` : ''} (${neurons.join(', ')}); dream seeds 0–${o.seeds - 1}; ` +
     `${o.iterations} iterations from random tokens; corpus ${o.corpus.join(', ')}, top ${o.top} windows of 12 tokens. ` +
     'A win: the best dream prompt with XE ≤ the median XE of the top windows beats the best window.\n');
   console.log('| variant | changes | wins at matched XE | mean margin | median margin | mean best f at XE < 4 | mean best f at XE < 6 | evaluations / run | s / run |');
@@ -175,6 +158,7 @@ async function main(o: Options): Promise<void> {
 const int = (v: string) => parseInt(v, 10);
 const program = new Command('epo-ablation')
   .option('--neurons <n>', 'how many neurons', int, 24)
+  .option('--features <refs>', 'also these feature-file exports, comma-separated (e.g. examples/features.ts#happyLogit)')
   .option('--neuron-seed <n>', 'seed for choosing neurons', int, 0)
   .option('--seeds <n>', 'dream seeds per neuron (0 … n−1)', int, 3)
   .option('--iterations <n>', 'dream iterations', int, 300)
@@ -184,6 +168,7 @@ const program = new Command('epo-ablation')
   .option('--jobs <n>', 'processes at a time', int, 2)
   .option('--cache <file>', 'scan cache', 'scratch/ablation-scans.json')
   .option('--json <file>', 'write every run\'s row')
+  .option('--reuse <files...>', 'rows of earlier --json files (or their .jsonl progress): a run with the same feature and whole config is not run again')
   .option('--scan-one <spec>', 'internal: scan one neuron, print JSON')
   .option('--dream-one <variant:spec:seed>', 'internal: dream one, print JSON')
   .option('--scan <json>', 'internal');

@@ -243,6 +243,8 @@ export interface EpoOverrides {
   iterations?: number;
   /** M: population slots, one fluency weight λ each (default 8). */
   population?: number;
+  /** Independent populations (islands): slot j is in island j mod islands and selects and restarts within it (default 1). */
+  islands?: number;
   /** r: children proposed per member per iteration (default 32). */
   childrenPerMember?: number;
   /** k: a child's new token comes from its position's top-k candidates (default 64). */

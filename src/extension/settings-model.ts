@@ -11,7 +11,7 @@ import { BUNDLED_MODEL } from '../engine/models/load';
 
 /** `reverie.epo.<key>` settings, each an EpoConfig field of the same name. */
 export const EPO_SETTING_KEYS = [
-  'iterations', 'population', 'childrenPerMember', 'topK', 'modelShare', 'shiftShare', 'seqLen', 'restartEvery', 'lambdaMin', 'lambdaMax',
+  'iterations', 'population', 'islands', 'childrenPerMember', 'topK', 'modelShare', 'shiftShare', 'seqLen', 'restartEvery', 'lambdaMin', 'lambdaMax',
   'restartLambdaMin', 'restartLambdaMax', 'seed', 'batchSize', 'retokenize', 'checkpointEvery',
 ] as const satisfies readonly (keyof EpoConfig)[];
 

@@ -50,6 +50,10 @@ test('config: validation messages name the field and the value', () => {
     [{ seqLen: 2, initialPrompt: [1, -2] }, /initialPrompt\[1\] must be an integer ≥ 0, got -2/],
     [{ popSize: 3 }, /unknown EPO config option "popSize"/],
     [{ seed: -1 }, /seed must be an integer ≥ 0, got -1/],
+    [{ islands: 0 }, /islands must be an integer ≥ 1, got 0/],
+    [{ islands: 9 }, /islands \(9\) must be ≤ population \(8\): every island needs a slot/],
+    [{ shiftShare: 1.5 }, /shiftShare must be a share from 0 to 1 of each member's children, got 1.5/],
+    [{ restartArchive: 1 }, /restartArchive must be true or false, got 1/],
   ];
   for (const [partial, re] of cases) assert.throws(() => resolveConfig(partial as never), re, JSON.stringify(partial));
 });

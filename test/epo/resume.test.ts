@@ -170,6 +170,18 @@ test('resume: a run that makes shifts resumes to the same trajectory', async () 
   assert.equal(resumed.stats.shiftMoves, straight.stats.shiftMoves);
 });
 
+test('resume: a run with islands resumes to the same trajectory', async () => {
+  const cfg = { seqLen: 6, iterations: 30, topK: 8, islands: 2, shiftShare: 0.25, childrenPerMember: 8, restartEvery: 10, retokenize: false, seed: 4 } as const;
+  const straight = await runEpo(makeToy({ seed: 2 }).backend, makeToy({ seed: 2 }).tokenizer, cfg);
+  const b = makeToy({ seed: 2 });
+  const ctl = new AbortController();
+  const first = await runEpo(b.backend, b.tokenizer, cfg, { signal: ctl.signal, onIteration: (e) => { if (e.iteration === 14) ctl.abort(); } });
+  const c = makeToy({ seed: 2 });
+  const resumed = await runEpo(c.backend, c.tokenizer, {}, { resumeFrom: parseCheckpoint(JSON.stringify(first.checkpoint)) });
+  assert.deepEqual(trajectory(resumed), trajectory(straight));
+  assert.equal(resumed.stats.restarts, 2 * 2);
+});
+
 test('resume: a run with candidates from the model resumes to the same trajectory', async () => {
   const cfg = { ...CFG, topK: 10, modelShare: 0.4, iterations: 16 } as const;
   const a = makeToy({ seed: 9 });

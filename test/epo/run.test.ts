@@ -175,6 +175,31 @@ test('run: with restartArchive a restart picks from every prompt evaluated so fa
   }
 });
 
+test('run: islands select and restart each among their own members, children and known prompts', async () => {
+  const { backend, tokenizer } = makeToy({ seed: 9 });
+  const { events, result } = await recordRun(backend, tokenizer, { ...SMALL, islands: 2, iterations: 25 });
+  const h = result.history;
+  const island = (slot: number) => slot % 2;
+  let distinctAtRestart = 0;
+  events.forEach((e, it) => {
+    if (it === 0) return;
+    const before = events[it - 1].population;
+    for (const m of e.population) {
+      const mine = new Set(before.filter((b) => island(b.slot) === island(m.slot)).map((b) => b.row));
+      const ok = mine.has(m.row) || (h.iteration(m.row) === it && mine.has(h.parent(m.row))) || e.knownCandidates.includes(m.row);
+      assert.ok(ok, `iteration ${it}, slot ${m.slot}: row ${m.row} did not come from its island`);
+    }
+    if (e.restart) {
+      const rowsOf = (i: number) => new Set(e.population.filter((m) => island(m.slot) === i).map((m) => m.row));
+      assert.equal(rowsOf(0).size, 1);
+      assert.equal(rowsOf(1).size, 1);
+      if ([...rowsOf(0)][0] !== [...rowsOf(1)][0]) distinctAtRestart++;
+    }
+  });
+  assert.equal(result.stats.restarts, 2 * 2, 'each island restarts on its own');
+  assert.ok(distinctAtRestart >= 1, 'the islands restart from different prompts');
+});
+
 test('shifted: deletes one position and inserts a token so that it lands at the other', () => {
   const ids = Int32Array.from([1, 2, 3, 4, 5]);
   assert.deepEqual([...shifted(ids, 1, 3, 9)], [1, 3, 4, 9, 5]);

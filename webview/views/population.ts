@@ -106,6 +106,7 @@ export class PopulationView {
       toggle(r.row, 'selected', key === selectedKey);
     });
     const lam = m.init?.lambdas;
-    setText(this.caption, pop.length ? `${pop.length} slots · λ ${lam && lam.length ? `${formatLambda(Math.min(...lam))}–${formatLambda(Math.max(...lam))}` : ''} · click a row to inspect` : '');
+    const islands = m.init?.config.islands ?? 1;
+    setText(this.caption, pop.length ? `${pop.length} slots${islands > 1 ? ` in ${islands} islands (slot j in island j mod ${islands})` : ''} · λ ${lam && lam.length ? `${formatLambda(Math.min(...lam))}–${formatLambda(Math.max(...lam))}` : ''} · click a row to inspect` : '');
   }
 }

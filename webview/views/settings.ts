@@ -7,7 +7,7 @@ import { Dirty, type PanelModel } from '../model';
 function rows(c: RunConfig, lambdas: number[]): [string, string, string][] {
   const out: [string, string, string][] = [
     ['Iterations', 'T', String(c.iterations)],
-    ['Population', 'M', String(c.population)],
+    ['Population', 'M', (c.islands ?? 1) > 1 ? `${c.population} in ${c.islands} islands (slot j in island j mod ${c.islands})` : String(c.population)],
     ['Children per member', 'r', `${c.childrenPerMember} (${c.population * c.childrenPerMember} per iteration)`],
     ['Top-k', 'k', c.topKUsed !== undefined && c.topKUsed !== c.topK ? `${c.topK} (${c.topKUsed} used)` : String(c.topK)],
     ...(c.modelShare ? [['From the model', '', `${Math.round(c.modelShare * (c.topKUsed ?? c.topK))} of each position's k: its own most likely next tokens`] as [string, string, string]] : []),

@@ -78,6 +78,10 @@ export interface Proposals {
   knownRows: number[];
   /** History row of each child's parent. */
   parents: number[];
+  /** Index (into the parents given) of each child's parent. */
+  from: number[];
+  /** For each known row, the indices of the parents that drew it (islands select only their own). */
+  knownFrom: number[][];
   counts: ProposalCounts;
 }
 
@@ -112,8 +116,11 @@ export function proposeChildren(parents: readonly ParentSpec[], r: number, k: nu
   const children: Int32Array[] = [];
   const parentRows: number[] = [];
   const pending = new Set<string>();
-  const known = new Set<number>();
-  for (const p of parents) {
+  const from: number[] = [];
+  const knownFrom = new Map<number, number[]>();
+  for (let pi = 0; pi < parents.length; pi++) {
+    const p = parents[pi];
+    const known = new Set<number>();
     const n = p.ids.length;
     if (p.topK.length !== n * k) throw new Error(`member at history row ${p.row} has ${p.topK.length} top-k ids, expected ${n}×${k}`);
     let accepted = 0;
@@ -127,6 +134,7 @@ export function proposeChildren(parents: readonly ParentSpec[], r: number, k: nu
       if (!admit(child, pending, ctx, counts, known)) continue;
       children.push(child);
       parentRows.push(p.row);
+      from.push(pi);
       accepted++;
     }
     // Shifts: delete the token at d, insert a candidate of position i at i (the tokens between move by
@@ -139,6 +147,7 @@ export function proposeChildren(parents: readonly ParentSpec[], r: number, k: nu
       if (!admit(child, pending, ctx, counts, known)) continue;
       children.push(child);
       parentRows.push(p.row);
+      from.push(pi);
       accepted++;
       counts.shiftMoves++;
     }
@@ -155,13 +164,19 @@ export function proposeChildren(parents: readonly ParentSpec[], r: number, k: nu
       if (!admit(child, pending, ctx, counts, known)) continue;
       children.push(child);
       parentRows.push(p.row);
+      from.push(pi);
       accepted++;
       counts.wideMoves++;
     }
     counts.shortfall += r - accepted;
+    for (const row of known) {
+      const by = knownFrom.get(row);
+      if (by) by.push(pi); else knownFrom.set(row, [pi]);
+    }
   }
   const memberRows = new Set(parents.map((p) => p.row));
-  return { children, knownRows: [...known].filter((r) => !memberRows.has(r)), parents: parentRows, counts };
+  const knownRows = [...knownFrom.keys()].filter((r) => !memberRows.has(r));
+  return { children, knownRows, knownFrom: knownRows.map((r) => knownFrom.get(r)!), parents: parentRows, from, counts };
 }
 
 /** `ids` without its token at `del`, with `token` inserted so that it lands at index `ins` (≠ del). */

@@ -11,6 +11,13 @@ export interface EpoConfig {
   iterations: number;
   /** M: population slots, one fluency weight λ_j each. Default 8 (paper). M = 1 with λ = 0 is GCG. */
   population: number;
+  /**
+   * I: independent populations in one run ("islands"). Slot j belongs to island j mod I, so each
+   * island has every I-th λ of the grid; a slot selects only among its island's members, their
+   * children and the known prompts they drew, and each island restarts on its own. The frontier is
+   * the union. Default 1 (the paper).
+   */
+  islands: number;
   /** r: children proposed per member per iteration. Default 32 (paper: 8 × 32 = 256 per iteration). */
   childrenPerMember: number;
   /**
@@ -88,6 +95,7 @@ export interface EpoConfig {
 export const DEFAULT_EPO_CONFIG: Readonly<EpoConfig> = Object.freeze({
   iterations: 300,
   population: 8,
+  islands: 1,
   childrenPerMember: 32,
   topK: 64,
   modelShare: 0.5,
@@ -114,7 +122,7 @@ export const DEFAULT_EPO_CONFIG: Readonly<EpoConfig> = Object.freeze({
  */
 export const EPO_PRESETS: Readonly<Record<string, Readonly<Partial<EpoConfig>>>> = Object.freeze({
   paper: Object.freeze({
-    population: 8, childrenPerMember: 32, topK: 512, modelShare: 0, shiftShare: 0, restartEvery: 30,
+    population: 8, islands: 1, childrenPerMember: 32, topK: 512, modelShare: 0, shiftShare: 0, restartEvery: 30,
     lambdaMin: 0.1, lambdaMax: 10, restartLambdaMin: 0.667, restartLambdaMax: 6.0, restartArchive: false,
   }),
 });
@@ -140,7 +148,7 @@ export const SAVED_RUN_CHECKPOINT_BUDGET = 0.02;
  * checkpointEvery, batchSize) but not these.
  */
 export const TRAJECTORY_FIELDS = [
-  'population', 'childrenPerMember', 'topK', 'modelShare', 'shiftShare', 'seqLen', 'restartEvery', 'lambdaMin', 'lambdaMax',
+  'population', 'islands', 'childrenPerMember', 'topK', 'modelShare', 'shiftShare', 'seqLen', 'restartEvery', 'lambdaMin', 'lambdaMax',
   'restartLambdaMin', 'restartLambdaMax', 'restartArchive', 'seed', 'bannedText', 'retokenize', 'initialPrompt',
 ] as const satisfies readonly (keyof EpoConfig)[];
 
@@ -185,6 +193,7 @@ export function resolveConfig(partial: Partial<EpoConfig> = {}): EpoConfig {
   }
   if (c.modelShare > 1) fail(`modelShare must be a share from 0 to 1 of each position's k candidates, got ${show(c.modelShare)}`);
   if (c.shiftShare > 1) fail(`shiftShare must be a share from 0 to 1 of each member's children, got ${show(c.shiftShare)}`);
+  if (c.islands > c.population) fail(`islands (${c.islands}) must be ≤ population (${c.population}): every island needs a slot`);
   if (c.lambdaMin > c.lambdaMax) fail(`lambdaMin (${c.lambdaMin}) must be ≤ lambdaMax (${c.lambdaMax})`);
   if (c.population > 1 && c.lambdaMin === 0) {
     fail('lambdaMin must be > 0 when population > 1 (slot λs are spaced logarithmically); λ = 0 is only possible with population 1 (GCG)');

@@ -15,7 +15,7 @@
 import type { Tokenizer } from '../tokenizers/tokenizer';
 import type { EpoBackend } from './backend';
 import { allowedIdsOf, Cancelled, NonFiniteScoreError, scoreBatched, topKBatched } from './backend-calls';
-import { addCounts, proposeChildren, randomInitialPrompts } from './candidates';
+import { addCounts, proposeChildren, Proposals, randomInitialPrompts } from './candidates';
 import { promptKey } from './cache';
 import { Checkpoint, makeCheckpoint, restoreState, saveCheckpoint } from './checkpoint';
 import { EpoConfig, EpoConfigError, isRestartIteration, resolveConfig, trajectoryDifferences } from './config';
@@ -189,7 +189,7 @@ export async function runEpo(
 
       // 4./5. selection or restart (no await from here to the end of the iteration: it is atomic)
       t0 = now();
-      const restart = select(state, it, concatRows(childRows, Int32Array.from(proposals.knownRows)));
+      const restart = select(state, it, childRows, proposals);
       timed('selectionMs', t0);
       state.nextIteration = it + 1;
       front = frontierRows(state.history, concatRows(front, childRows));
@@ -239,32 +239,42 @@ function concatRows(a: Int32Array, b: Int32Array): Int32Array {
   return out;
 }
 
-/** Updates the slots from this iteration's candidates (members in slot order, then children, then known rows). */
-function select(state: RunState, it: number, childRows: Int32Array): { lambda: number; row: number } | null {
-  const m = state.slots.length;
-  const rows = new Int32Array(m + childRows.length);
-  state.slots.forEach((s, j) => { rows[j] = s.row; });
-  rows.set(childRows, m);
+/**
+ * Updates the slots from this iteration's candidates: per island, its members in slot order, then
+ * its members' children, then the known rows they drew. Returns island 0's restart, if any.
+ */
+function select(state: RunState, it: number, childRows: Int32Array, proposals: Pick<Proposals, 'from' | 'knownRows' | 'knownFrom'>): { lambda: number; row: number } | null {
+  const m = state.slots.length, islands = state.config.islands;
   const { feature: F, xe: X } = state.history.columns();
-  const feature = new Float64Array(rows.length), xe = new Float64Array(rows.length);
-  for (let c = 0; c < rows.length; c++) { feature[c] = F[rows[c]]; xe[c] = X[rows[c]]; }
-
-  let slotRows: ArrayLike<number>, restart: { lambda: number; row: number } | null = null;
-  if (isRestartIteration(state.config, it)) {
-    const lambda = state.rng.uniform(state.config.restartLambdaMin, state.config.restartLambdaMax);
-    // From the whole archive (every prompt evaluated so far) or from this iteration's candidates.
-    const row = state.config.restartArchive ? restartPick(lambda, F, X) : rows[restartPick(lambda, feature, xe)];
-    slotRows = new Int32Array(m).fill(row);
-    restart = { lambda, row };
-    state.stats.restarts++;
-  } else {
-    slotRows = Array.from(selectSlots(state.lambdas, feature, xe), (c) => rows[c]);
+  const restarting = isRestartIteration(state.config, it);
+  const slotRows = new Int32Array(m);
+  let first: { lambda: number; row: number } | null = null;
+  for (let island = 0; island < islands; island++) {
+    const own = (parent: number) => parent % islands === island;
+    const slots = state.slots.flatMap((_, j) => (own(j) ? [j] : []));
+    const rows = [
+      ...slots.map((j) => state.slots[j].row),
+      ...Array.from(childRows).filter((_, c) => own(proposals.from[c])),
+      ...proposals.knownRows.filter((_, i) => proposals.knownFrom[i].some(own)),
+    ];
+    const feature = Float64Array.from(rows, (r) => F[r]), xe = Float64Array.from(rows, (r) => X[r]);
+    if (restarting) {
+      const lambda = state.rng.uniform(state.config.restartLambdaMin, state.config.restartLambdaMax);
+      // From the whole archive (every prompt evaluated so far) or from this iteration's candidates.
+      const row = state.config.restartArchive ? restartPick(lambda, F, X) : rows[restartPick(lambda, feature, xe)];
+      for (const j of slots) slotRows[j] = row;
+      first ??= { lambda, row };
+      state.stats.restarts++;
+    } else {
+      const chosen = selectSlots(slots.map((j) => state.lambdas[j]), feature, xe);
+      slots.forEach((j, s) => { slotRows[j] = rows[chosen[s]]; });
+    }
   }
   state.slots = state.slots.map((old, j) => {
     const row = slotRows[j];
     return row === old.row ? { row, topK: old.topK, isNew: false } : { row, topK: null, isNew: true };
   });
-  return restart;
+  return first;
 }
 
 /** Scores the initial population and fills the slots (every slot new, no top-k yet). */

@@ -19,6 +19,7 @@ export interface EpoSetting {
 export const EPO_SETTINGS: readonly EpoSetting[] = [
   { key: 'iterations', kind: 'int', min: 0, cli: '--iterations <T>', summary: 'iterations' },
   { key: 'population', kind: 'int', min: 1, cli: '--population <M>', summary: 'population slots, one λ each' },
+  { key: 'islands', kind: 'int', min: 1, cli: '--islands <I>', summary: 'independent populations, slot j in island j mod I' },
   { key: 'childrenPerMember', kind: 'int', min: 1, cli: '--children <r>', summary: 'children per member per iteration' },
   { key: 'topK', kind: 'int', min: 1, cli: '--top-k <k>', summary: 'candidate tokens per position from the gradient (capped at the vocabulary)' },
   { key: 'modelShare', kind: 'number', min: 0, cli: '--model-share <s>', summary: 'share (0–1) of the top-k per position that are the model\'s own most likely next tokens' },

@@ -4,7 +4,7 @@ import { PRECISIONS, type Precision } from '../runtime/precision';
 
 /** The EPO settings a feature may override (reverie.d.ts `EpoOverrides`). */
 export const EPO_OVERRIDE_KEYS = [
-  'iterations', 'population', 'childrenPerMember', 'topK', 'modelShare', 'shiftShare', 'seqLen', 'restartEvery', 'lambdaMin', 'lambdaMax',
+  'iterations', 'population', 'islands', 'childrenPerMember', 'topK', 'modelShare', 'shiftShare', 'seqLen', 'restartEvery', 'lambdaMin', 'lambdaMax',
   'restartLambdaMin', 'restartLambdaMax', 'seed', 'batchSize', 'bannedText', 'retokenize',
 ] as const satisfies readonly (keyof EpoConfig)[];
 
