@@ -8,7 +8,7 @@
  * iteration, the final population, and the final frontier).
  *
  * Usage: npx tsx scripts/record-panel-run.ts [--feature examples/features.ts#neuron2_17 | --neuron 2.17]
- *          [--iterations 300] [--seed 0] [--out test-results/real-run.json] [--corpus examples/corpus]
+ *          [--iterations 300] [--seed 0] [--epo '{"shiftShare": 0.25}'] [--out test-results/real-run.json] [--corpus examples/corpus]
  * Then: node scripts/panel-harness.mjs test-results/panel-real --run test-results/real-run.json --screenshots media/screenshots
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -27,10 +27,11 @@ const opts = new Command()
   .option('--neuron <layer.index>', 'a built-in MLP neuron instead of a feature file (e.g. 2.17)')
   .option('--iterations <n>', 'EPO iterations', '300')
   .option('--seed <n>', 'EPO seed', '0')
+  .option('--epo <json>', 'more EPO settings, e.g. \'{"islands": 2, "shiftShare": 0.25}\'', '{}')
   .option('--out <file>', 'where the run goes', 'test-results/real-run.json')
   .option('--corpus <path>', 'dataset baseline corpus, as the reverie.datasetCorpus setting ("" for none)', 'examples/corpus')
   .parse()
-  .opts<{ feature: string; neuron?: string; iterations: string; seed: string; out: string; corpus: string }>();
+  .opts<{ feature: string; neuron?: string; iterations: string; seed: string; epo: string; out: string; corpus: string }>();
 
 function integer(name: string, v: string, min: number): number {
   const n = Number(v);
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const summary = await call('openSession', {
       sessionId, feature: featureSource(), model: { allowDownload: false }, engine: { provider: 'cpu', threads: 0 },
-      config: { iterations, seed },
+      config: { ...JSON.parse(opts.epo), iterations, seed },
       dataset: opts.corpus ? { corpus: [resolve(ROOT, opts.corpus)], cacheDir: resolve(ROOT, 'test-results', 'scan-cache') } : undefined,
     });
     console.log(`${summary.title} on ${summary.model?.id} (${summary.model?.layers} layers, vocab ${summary.model?.vocab}), ${iterations} iterations, seed ${seed}`);

@@ -9,6 +9,8 @@ test('config: defaults are the paper\'s but for the candidates (docs/epo-improve
   assert.equal(c.childrenPerMember, 32);
   assert.equal(c.topK, 64);
   assert.equal(c.modelShare, 0.5);
+  assert.equal(c.islands, 1);
+  assert.equal(c.shiftShare, 0);
   const paper = resolveConfig(presetConfig('paper'));
   assert.deepEqual({ ...c, topK: 512, modelShare: 0 }, paper);
   assert.throws(() => presetConfig('fast'), /unknown preset "fast" \(known: paper\)/);
@@ -52,6 +54,7 @@ test('config: validation messages name the field and the value', () => {
     [{ seed: -1 }, /seed must be an integer ≥ 0, got -1/],
     [{ islands: 0 }, /islands must be an integer ≥ 1, got 0/],
     [{ islands: 9 }, /islands \(9\) must be ≤ population \(8\): every island needs a slot/],
+    [{ population: 1, lambdaMin: 0, islands: 2 }, /islands \(2\) must be ≤ population \(1\)/],
     [{ shiftShare: 1.5 }, /shiftShare must be a share from 0 to 1 of each member's children, got 1.5/],
     [{ restartArchive: 1 }, /restartArchive must be true or false, got 1/],
   ];

@@ -170,6 +170,21 @@ test('resume: a run that makes shifts resumes to the same trajectory', async () 
   assert.equal(resumed.stats.shiftMoves, straight.stats.shiftMoves);
 });
 
+test('resume: a checkpoint written before modelShare, shiftShare, islands and restartArchive existed resumes the search it ran', async () => {
+  const before = { modelShare: 0, shiftShare: 0, islands: 1, restartArchive: false };
+  const cfg = { seqLen: 6, iterations: 24, topK: 8, childrenPerMember: 8, restartEvery: 8, retokenize: false, seed: 5, ...before } as const;
+  const straight = await runEpo(makeToy({ seed: 3 }).backend, makeToy({ seed: 3 }).tokenizer, cfg);
+  const b = makeToy({ seed: 3 });
+  const ctl = new AbortController();
+  const first = await runEpo(b.backend, b.tokenizer, cfg, { signal: ctl.signal, onIteration: (e) => { if (e.iteration === 11) ctl.abort(); } });
+  const old = JSON.parse(JSON.stringify(first.checkpoint));
+  for (const key of Object.keys(before)) delete old.config[key];
+  const c = makeToy({ seed: 3 });
+  const resumed = await runEpo(c.backend, c.tokenizer, {}, { resumeFrom: parseCheckpoint(JSON.stringify(old)) });
+  assert.deepEqual(trajectory(resumed), trajectory(straight));
+  assert.deepEqual({ modelShare: resumed.config.modelShare, shiftShare: resumed.config.shiftShare, islands: resumed.config.islands, restartArchive: resumed.config.restartArchive }, before);
+});
+
 test('resume: a run with islands resumes to the same trajectory', async () => {
   const cfg = { seqLen: 6, iterations: 30, topK: 8, islands: 2, shiftShare: 0.25, childrenPerMember: 8, restartEvery: 10, retokenize: false, seed: 4 } as const;
   const straight = await runEpo(makeToy({ seed: 2 }).backend, makeToy({ seed: 2 }).tokenizer, cfg);

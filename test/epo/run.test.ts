@@ -7,7 +7,7 @@ import { makeToy, ToyBackend } from './toy-backend';
 import { promptKey } from '../../src/engine/epo/cache';
 import { shifted } from '../../src/engine/epo/candidates';
 
-const SMALL = { seqLen: 6, iterations: 40, topK: 16, childrenPerMember: 16, restartEvery: 10, retokenize: false } as const;
+const SMALL = { seqLen: 6, iterations: 40, topK: 16, childrenPerMember: 16, restartEvery: 10, retokenize: false, islands: 1 } as const;
 
 async function recordRun(backend: ToyBackend, tokenizer: ReturnType<typeof makeToy>['tokenizer'], config: object) {
   const events: EpoIterationEvent[] = [];

@@ -7,7 +7,7 @@
 import { writeFileAtomic } from './atomic-write';
 import { int32FromBase64, toBase64 } from './base64';
 import { PromptCache } from './cache';
-import { EpoConfig, EpoConfigError, resolveConfig, slotLambdas } from './config';
+import { EpoConfig, EpoConfigError, resolveSavedConfig, slotLambdas } from './config';
 import { EvalHistory, SerializedHistory } from './history';
 import { bad, FileFormatError, isArray, isBool, isInt, isNumber, isObject, isString, parseJson, readTextFile } from './json-check';
 import { Prng, PrngState } from './prng';
@@ -78,7 +78,7 @@ export function restoreState(raw: unknown, what = 'checkpoint', config?: EpoConf
   if (cp.version !== CHECKPOINT_VERSION) bad(`${what}.version`, `${CHECKPOINT_VERSION} (this version of Reverie)`, cp.version);
   let cfg: EpoConfig;
   try {
-    cfg = config ?? resolveConfig(isObject(cp.config, `${what}.config`) as Partial<EpoConfig>);
+    cfg = config ?? resolveSavedConfig(isObject(cp.config, `${what}.config`) as Partial<EpoConfig>);
   } catch (e) {
     if (e instanceof EpoConfigError) throw new FileFormatError(`${what}.config: ${e.message}`);
     throw e;

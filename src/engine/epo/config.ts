@@ -218,6 +218,21 @@ export function resolveConfig(partial: Partial<EpoConfig> = {}): EpoConfig {
   return c;
 }
 
+/**
+ * Search settings added after run files and checkpoints were first written, with the value that
+ * reproduces what a run saved before they existed did. A saved config is read with these under it,
+ * so an older run resumes (and reports) the search it ran, not today's defaults.
+ */
+export const SETTINGS_BEFORE_THEY_EXISTED: Readonly<Partial<EpoConfig>> = Object.freeze({
+  modelShare: 0, shiftShare: 0, islands: 1, restartArchive: false,
+});
+
+/** resolveConfig for a config read from a run file or checkpoint (see SETTINGS_BEFORE_THEY_EXISTED). */
+export function resolveSavedConfig(saved: Partial<EpoConfig>): EpoConfig {
+  if (typeof saved !== 'object' || saved === null || Array.isArray(saved)) return resolveConfig(saved);
+  return resolveConfig({ ...SETTINGS_BEFORE_THEY_EXISTED, ...saved });
+}
+
 /** λ_j = exp(linspace(ln λmin, ln λmax, M)), with the end points exact. */
 export function slotLambdas(c: Pick<EpoConfig, 'population' | 'lambdaMin' | 'lambdaMax'>): number[] {
   const m = c.population;

@@ -5,7 +5,7 @@
  */
 import { writeFileAtomic } from './atomic-write';
 import { Checkpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, restoreState } from './checkpoint';
-import { EpoConfig, resolveConfig } from './config';
+import { EpoConfig, resolveSavedConfig } from './config';
 import { FrontierPoint, mergeFrontierPoints } from './frontier';
 import { EvalHistory, INITIAL_ITERATION, SerializedHistory } from './history';
 import { bad, FileFormatError, isArray, isBool, isInt, isNumber, isObject, isString, parseJson, readTextFile, checkModelFiles } from './json-check';
@@ -158,7 +158,7 @@ export function parseRunFile(text: string, path = 'run file'): RunFile {
   if (r.version !== RUN_VERSION) bad(`${path}: version`, `${RUN_VERSION} (this version of Reverie)`, r.version);
   let config: EpoConfig;
   try {
-    config = resolveConfig(isObject(r.config, `${path}: config`) as Partial<EpoConfig>);
+    config = resolveSavedConfig(isObject(r.config, `${path}: config`) as Partial<EpoConfig>);
   } catch (e) {
     throw new FileFormatError(`${path}: config: ${(e as Error).message}`);
   }

@@ -18,7 +18,7 @@ import { allowedIdsOf, Cancelled, NonFiniteScoreError, scoreBatched, topKBatched
 import { addCounts, proposeChildren, Proposals, randomInitialPrompts } from './candidates';
 import { promptKey } from './cache';
 import { Checkpoint, makeCheckpoint, restoreState, saveCheckpoint } from './checkpoint';
-import { EpoConfig, EpoConfigError, isRestartIteration, resolveConfig, trajectoryDifferences } from './config';
+import { EpoConfig, EpoConfigError, isRestartIteration, resolveConfig, resolveSavedConfig, trajectoryDifferences } from './config';
 import { FileFormatError } from './json-check';
 import { frontierRows, pointOf, FrontierPoint } from './frontier';
 import { INITIAL_ITERATION } from './history';
@@ -67,7 +67,7 @@ const now = () => performance.now();
 function resumeState(cp: Checkpoint, partial: Partial<EpoConfig>, allowedCount: number): RunState {
   let saved: EpoConfig;
   try {
-    saved = resolveConfig(cp?.config);
+    saved = resolveSavedConfig(cp?.config);
   } catch (e) {
     throw new FileFormatError(`resumeFrom checkpoint has an invalid config: ${(e as Error).message}`);
   }

@@ -2,7 +2,7 @@
  * Reading a frontier file back: every field checked, and a damaged file reported by naming the
  * field and what is wrong with it (FrontierFileError), never misread.
  */
-import { resolveConfig } from '../epo/config';
+import { resolveSavedConfig } from '../epo/config';
 import { bad, FileFormatError, isArray, isBool, isInt, isNumber, isObject, isString, parseJson, readTextFile, checkModelFiles } from '../epo/json-check';
 import { decompressHistory } from './history-codec';
 import {
@@ -24,7 +24,7 @@ function checkRun(raw: unknown, what: string, decodeHistory: boolean): FrontierR
   isString(r.id, `${what}.id`);
   isInt(r.seed, `${what}.seed`);
   try {
-    r.config = resolveConfig(isObject(r.config, `${what}.config`));
+    r.config = resolveSavedConfig(isObject(r.config, `${what}.config`));
   } catch (e) {
     if (e instanceof FileFormatError) throw e;
     throw new FileFormatError(`${what}.config: ${(e as Error).message}`);
