@@ -1,24 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runEpo } from '../../src/engine/epo/run';
-import type { EpoIterationEvent, EpoResult } from '../../src/engine/epo/types';
-import type { EvalHistory } from '../../src/engine/epo/history';
 import { makeToy, ToyBackend } from './toy-backend';
 import { promptKey } from '../../src/engine/epo/cache';
-import { shifted } from '../../src/engine/epo/candidates';
+import { assertHygiene, loss, recordRun, SMALL } from './run-helpers';
 
-const SMALL = { seqLen: 6, iterations: 40, topK: 16, childrenPerMember: 16, restartEvery: 10, retokenize: false, islands: 1 } as const;
-
-async function recordRun(backend: ToyBackend, tokenizer: ReturnType<typeof makeToy>['tokenizer'], config: object) {
-  const events: EpoIterationEvent[] = [];
-  const callsBefore: number[] = [];
-  const result = await runEpo(backend, tokenizer, config, {
-    onIteration: (e) => { events.push(e); callsBefore.push(backend.topKCalls.length); },
-  });
-  return { events, callsBefore, result };
-}
-
-const loss = (h: EvalHistory, row: number, lambda: number) => -h.feature(row) + lambda * h.xe(row);
 
 test('run: gradients only for new members, each with its own slot λ', async () => {
   const { backend, tokenizer } = makeToy({ seed: 2 });
@@ -85,45 +71,6 @@ test('run: selection per slot with replacement and ties to the incumbent; restar
   assert.ok(events.some((e) => !e.restart && new Set(e.population.map((m) => m.row)).size < 8));
 });
 
-/** Whether `child` is `parent` with one token deleted and another inserted elsewhere (a shift). */
-function isShift(parent: number[], child: number[]): boolean {
-  const n = parent.length;
-  for (let d = 0; d < n; d++) {
-    for (let i = 0; i < n; i++) if (i !== d && promptKey(shifted(Int32Array.from(parent), d, i, child[i])) === promptKey(child)) return true;
-  }
-  return false;
-}
-
-function assertHygiene(result: EpoResult, backend: ToyBackend) {
-  const h = result.history;
-  const keys = new Set<string>();
-  let twoTokenMoves = 0, shifts = 0, pureShifts = 0;
-  for (let r = 0; r < h.size; r++) {
-    const ids = h.ids(r);
-    keys.add(promptKey(ids));
-    ids.forEach((id) => assert.equal(backend.allowed[id], 1, `row ${r} has disallowed id ${id}`));
-    const p = h.parent(r);
-    if (p >= 0) {
-      const diff = ids.filter((id, i) => id !== h.ids(p)[i]).length;
-      const shift = isShift(h.ids(p), ids);
-      if (shift) shifts++;
-      // Two positions only where the parent's one-token neighbourhood ran out (counted as wideMoves),
-      // more only for a shift (counted as shiftMoves; a shift by one place may also change one or two).
-      assert.ok(diff === 1 || diff === 2 || shift, `row ${r} differs from its parent in ${diff} positions and is no shift`);
-      if (diff > 2) pureShifts++;
-      if (diff === 2) twoTokenMoves++;
-    }
-  }
-  assert.ok(pureShifts <= result.stats.shiftMoves && result.stats.shiftMoves <= shifts, `shifts: ${pureShifts} ≤ ${result.stats.shiftMoves} counted ≤ ${shifts}`);
-  if (result.config.shiftShare === 0) {
-    assert.equal(result.stats.shiftMoves, 0);
-    assert.equal(twoTokenMoves, result.stats.wideMoves, 'children that changed two tokens are the counted wide moves');
-  }
-  assert.equal(keys.size, h.size, 'no prompt appears twice in the history');
-  assert.equal(backend.duplicateScored(), false, 'the backend never scored a prompt twice');
-  assert.equal(backend.scored.length, h.size);
-}
-
 test('run: no duplicate evaluations, children differ from parents in one position, allowed ids only', async () => {
   const { backend, tokenizer } = makeToy({ seed: 4 });
   const { result } = await recordRun(backend, tokenizer, { ...SMALL, topK: 6 }); // small neighbourhoods: many cache hits
@@ -146,66 +93,6 @@ test('run: a population whose one-token neighbourhood is exhausted keeps searchi
   assert.ok(result.stats.wideMoves > 1000, `two-token moves: ${result.stats.wideMoves}`);
   assert.ok(result.stats.evaluations - result.history.countThrough(-1) >= 0.9 * requested, `${result.stats.evaluations} children scored of ${requested} requested`);
   assert.deepEqual(events.filter((e) => e.evaluations === 0).map((e) => e.iteration), [], 'iterations that scored nothing');
-});
-
-test('run: shiftShare makes that share of the children shifts (one token deleted, one inserted elsewhere)', async () => {
-  const { backend, tokenizer } = makeToy({ seed: 5, n: 10 });
-  const config = { ...SMALL, seqLen: 10, shiftShare: 0.25, iterations: 20 };
-  const { result } = await recordRun(backend, tokenizer, config);
-  assertHygiene(result, backend);
-  const asked = 8 * Math.round(0.25 * config.childrenPerMember) * config.iterations;
-  // At least the share asked for; more where a member's one-token children ran out (shifts fill in first).
-  assert.ok(result.stats.shiftMoves >= 0.9 * asked, `${result.stats.shiftMoves} shifts of ${asked} asked`);
-  const again = await recordRun(makeToy({ seed: 5, n: 10 }).backend, tokenizer, config);
-  assert.deepEqual(again.result.history.serialize(), result.history.serialize(), 'deterministic');
-});
-
-test('run: with restartArchive a restart picks from every prompt evaluated so far', async () => {
-  const { backend, tokenizer } = makeToy({ seed: 3 });
-  const { events, result } = await recordRun(backend, tokenizer, { ...SMALL, restartArchive: true, restartEvery: 5, iterations: 21 });
-  const h = result.history;
-  const restarts = events.filter((e) => e.restart);
-  assert.equal(restarts.length, 4);
-  for (const e of restarts) {
-    const { lambda, row } = e.restart!;
-    let best = -1;
-    for (let r = 0; r < h.countThrough(e.iteration); r++) if (best < 0 || loss(h, r, lambda) < loss(h, best, lambda)) best = r;
-    assert.equal(row, best, `iteration ${e.iteration}: the archive's best for λ_r ${lambda}`);
-    assert.ok(e.population.every((m) => m.row === row), 'every slot restarts from it');
-  }
-});
-
-test('run: islands select and restart each among their own members, children and known prompts', async () => {
-  const { backend, tokenizer } = makeToy({ seed: 9 });
-  const { events, result } = await recordRun(backend, tokenizer, { ...SMALL, islands: 2, iterations: 25 });
-  const h = result.history;
-  const island = (slot: number) => slot % 2;
-  let distinctAtRestart = 0;
-  events.forEach((e, it) => {
-    if (it === 0) return;
-    const before = events[it - 1].population;
-    for (const m of e.population) {
-      const mine = new Set(before.filter((b) => island(b.slot) === island(m.slot)).map((b) => b.row));
-      const ok = mine.has(m.row) || (h.iteration(m.row) === it && mine.has(h.parent(m.row))) || e.knownCandidates.includes(m.row);
-      assert.ok(ok, `iteration ${it}, slot ${m.slot}: row ${m.row} did not come from its island`);
-    }
-    if (e.restart) {
-      const rowsOf = (i: number) => new Set(e.population.filter((m) => island(m.slot) === i).map((m) => m.row));
-      assert.equal(rowsOf(0).size, 1);
-      assert.equal(rowsOf(1).size, 1);
-      if ([...rowsOf(0)][0] !== [...rowsOf(1)][0]) distinctAtRestart++;
-    }
-  });
-  assert.equal(result.stats.restarts, 2 * 2, 'each island restarts on its own');
-  assert.ok(distinctAtRestart >= 1, 'the islands restart from different prompts');
-});
-
-test('shifted: deletes one position and inserts a token so that it lands at the other', () => {
-  const ids = Int32Array.from([1, 2, 3, 4, 5]);
-  assert.deepEqual([...shifted(ids, 1, 3, 9)], [1, 3, 4, 9, 5]);
-  assert.deepEqual([...shifted(ids, 3, 1, 9)], [1, 9, 2, 3, 5]);
-  assert.deepEqual([...shifted(ids, 0, 4, 9)], [2, 3, 4, 5, 9]);
-  assert.deepEqual([...shifted(ids, 4, 0, 9)], [9, 1, 2, 3, 4]);
 });
 
 test("run: modelShare takes that share of each position's candidates from the model's own next-token ranking", async () => {
