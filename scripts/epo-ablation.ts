@@ -24,6 +24,7 @@ import { DEFAULT_VARIANTS, VARIANTS } from './epo-ablation-variants';
 import { chooseNeurons } from './neuron-draw';
 import { scanCorpus } from '../src/engine/scan';
 import { median } from '../src/engine/util/stats';
+import { inParallel } from '../src/engine/util/parallel';
 
 const PAPER = EPO_PRESETS.paper;
 
@@ -81,18 +82,6 @@ function child<T>(args: string[]): Promise<T> {
     p.on('error', fail);
     p.on('close', (code) => (code === 0 ? done(JSON.parse(out.trim().split('\n').at(-1)!) as T) : fail(new Error(`${args.join(' ')}: exit ${code}`))));
   });
-}
-
-async function inParallel<T>(jobs: (() => Promise<T>)[], width: number): Promise<T[]> {
-  const out: T[] = new Array(jobs.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      out[i] = await jobs[i]();
-    }
-  }));
-  return out;
 }
 
 const fmt = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '—');

@@ -33,16 +33,3 @@ export function startCli(args: string[], opts: { fault?: string; timeoutMs?: num
   });
   return { child, done };
 }
-
-/** Runs `jobs` with at most `width` at a time, results in order. */
-export async function inParallel<T>(jobs: (() => Promise<T>)[], width: number): Promise<T[]> {
-  const out: T[] = new Array(jobs.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      out[i] = await jobs[i]();
-    }
-  }));
-  return out;
-}

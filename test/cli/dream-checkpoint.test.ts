@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readRunFile, RunFile } from '../../src/engine/epo';
 import { Prng } from '../../src/engine/epo/prng';
-import { inParallel, runCli, startCli } from './cli-run';
+import { runCli, startCli } from './cli-run';
+import { inParallel } from '../../src/engine/util/parallel';
 
 const dir = mkdtempSync(join(tmpdir(), 'reverie-dream-cp-'));
 // Small and pinned to one thread, so an interrupted and an uninterrupted run can be compared exactly.

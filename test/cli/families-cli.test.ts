@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { inParallel, runCli } from './cli-run';
+import { runCli } from './cli-run';
+import { inParallel } from '../../src/engine/util/parallel';
 
 const dir = mkdtempSync(join(tmpdir(), 'reverie-families-'));
 const MODELS: [name: string, hook: string][] = [

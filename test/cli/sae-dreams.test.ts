@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { inParallel, runCli } from './cli-run';
+import { runCli } from './cli-run';
+import { inParallel } from '../../src/engine/util/parallel';
 
 const root = mkdtempSync(join(tmpdir(), 'reverie-sae-dreams-'));
 cpSync(resolve('test/fixtures/saes'), join(root, 'saes'), { recursive: true });

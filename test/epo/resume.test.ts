@@ -6,9 +6,26 @@ import { join } from 'node:path';
 import { runEpo } from '../../src/engine/epo/run';
 import { Checkpoint, loadCheckpoint, parseCheckpoint, saveCheckpoint } from '../../src/engine/epo/checkpoint';
 import type { EpoResult } from '../../src/engine/epo/types';
-import { makeToy } from './toy-backend';
+import { makeToy, ToyOptions } from './toy-backend';
 
 const CFG = { seqLen: 6, iterations: 20, topK: 12, childrenPerMember: 16, restartEvery: 7, retokenize: true, seed: 5 } as const;
+
+/**
+ * One toy run three ways: straight through, stopped after iteration `stopAfter`, and resumed from
+ * that stop's checkpoint (after `edit` changes its JSON, if given); `toy` is the resumed run's toy.
+ */
+async function stopAndResume(toyOptions: ToyOptions, cfg: object, stopAfter: number, edit?: (checkpoint: { config: Record<string, unknown> }) => void) {
+  const a = makeToy(toyOptions);
+  const straight = await runEpo(a.backend, a.tokenizer, cfg);
+  const b = makeToy(toyOptions);
+  const ctl = new AbortController();
+  const first = await runEpo(b.backend, b.tokenizer, cfg, { signal: ctl.signal, onIteration: (e) => { if (e.iteration === stopAfter) ctl.abort(); } });
+  const saved = JSON.parse(JSON.stringify(first.checkpoint));
+  edit?.(saved);
+  const toy = makeToy(toyOptions);
+  const resumed = await runEpo(toy.backend, toy.tokenizer, {}, { resumeFrom: parseCheckpoint(JSON.stringify(saved)) });
+  return { straight, first, resumed, toy };
+}
 
 /** Everything that defines the trajectory (timings excluded). */
 function trajectory(r: EpoResult) {
@@ -145,27 +162,16 @@ test('checkpoints: damaged files give errors that name the problem', async () =>
 
 test('resume: a run that makes two-token moves resumes to the same trajectory', async () => {
   const cfg = { seqLen: 12, iterations: 40, topK: 4, modelShare: 0, childrenPerMember: 8, restartEvery: 15, retokenize: false, seed: 2 } as const;
-  const a = makeToy({ seed: 6, n: 12 });
-  const straight = await runEpo(a.backend, a.tokenizer, cfg);
+  const { straight, first, resumed } = await stopAndResume({ seed: 6, n: 12 }, cfg, 24);
   assert.ok(straight.stats.wideMoves > 200, `two-token moves: ${straight.stats.wideMoves}`);
-  const b = makeToy({ seed: 6, n: 12 });
-  const ctl = new AbortController();
-  const first = await runEpo(b.backend, b.tokenizer, cfg, { signal: ctl.signal, onIteration: (e) => { if (e.iteration === 24) ctl.abort(); } });
   assert.ok(first.stats.wideMoves > 0 && first.stats.wideMoves < straight.stats.wideMoves, 'stopped while making two-token moves');
-  const c = makeToy({ seed: 6, n: 12 });
-  const resumed = await runEpo(c.backend, c.tokenizer, {}, { resumeFrom: parseCheckpoint(JSON.stringify(first.checkpoint)) });
   assert.deepEqual(trajectory(resumed), trajectory(straight));
 });
 
 test('resume: a run that makes shifts resumes to the same trajectory', async () => {
   const cfg = { seqLen: 10, iterations: 30, topK: 8, shiftShare: 0.5, childrenPerMember: 8, restartEvery: 10, retokenize: false, seed: 3 } as const;
-  const straight = await runEpo(makeToy({ seed: 7, n: 10 }).backend, makeToy({ seed: 7, n: 10 }).tokenizer, cfg);
-  const b = makeToy({ seed: 7, n: 10 });
-  const ctl = new AbortController();
-  const first = await runEpo(b.backend, b.tokenizer, cfg, { signal: ctl.signal, onIteration: (e) => { if (e.iteration === 17) ctl.abort(); } });
+  const { straight, first, resumed } = await stopAndResume({ seed: 7, n: 10 }, cfg, 17);
   assert.ok(first.stats.shiftMoves > 0 && first.stats.shiftMoves < straight.stats.shiftMoves, 'stopped while making shifts');
-  const c = makeToy({ seed: 7, n: 10 });
-  const resumed = await runEpo(c.backend, c.tokenizer, {}, { resumeFrom: parseCheckpoint(JSON.stringify(first.checkpoint)) });
   assert.deepEqual(trajectory(resumed), trajectory(straight));
   assert.equal(resumed.stats.shiftMoves, straight.stats.shiftMoves);
 });
@@ -173,39 +179,21 @@ test('resume: a run that makes shifts resumes to the same trajectory', async () 
 test('resume: a checkpoint written before modelShare, shiftShare, islands and restartArchive existed resumes the search it ran', async () => {
   const before = { modelShare: 0, shiftShare: 0, islands: 1, restartArchive: false };
   const cfg = { seqLen: 6, iterations: 24, topK: 8, childrenPerMember: 8, restartEvery: 8, retokenize: false, seed: 5, ...before } as const;
-  const straight = await runEpo(makeToy({ seed: 3 }).backend, makeToy({ seed: 3 }).tokenizer, cfg);
-  const b = makeToy({ seed: 3 });
-  const ctl = new AbortController();
-  const first = await runEpo(b.backend, b.tokenizer, cfg, { signal: ctl.signal, onIteration: (e) => { if (e.iteration === 11) ctl.abort(); } });
-  const old = JSON.parse(JSON.stringify(first.checkpoint));
-  for (const key of Object.keys(before)) delete old.config[key];
-  const c = makeToy({ seed: 3 });
-  const resumed = await runEpo(c.backend, c.tokenizer, {}, { resumeFrom: parseCheckpoint(JSON.stringify(old)) });
+  const { straight, resumed } = await stopAndResume({ seed: 3 }, cfg, 11, (old) => { for (const key of Object.keys(before)) delete old.config[key]; });
   assert.deepEqual(trajectory(resumed), trajectory(straight));
   assert.deepEqual({ modelShare: resumed.config.modelShare, shiftShare: resumed.config.shiftShare, islands: resumed.config.islands, restartArchive: resumed.config.restartArchive }, before);
 });
 
 test('resume: a run with islands resumes to the same trajectory', async () => {
   const cfg = { seqLen: 6, iterations: 30, topK: 8, islands: 2, shiftShare: 0.25, childrenPerMember: 8, restartEvery: 10, retokenize: false, seed: 4 } as const;
-  const straight = await runEpo(makeToy({ seed: 2 }).backend, makeToy({ seed: 2 }).tokenizer, cfg);
-  const b = makeToy({ seed: 2 });
-  const ctl = new AbortController();
-  const first = await runEpo(b.backend, b.tokenizer, cfg, { signal: ctl.signal, onIteration: (e) => { if (e.iteration === 14) ctl.abort(); } });
-  const c = makeToy({ seed: 2 });
-  const resumed = await runEpo(c.backend, c.tokenizer, {}, { resumeFrom: parseCheckpoint(JSON.stringify(first.checkpoint)) });
+  const { straight, resumed } = await stopAndResume({ seed: 2 }, cfg, 14);
   assert.deepEqual(trajectory(resumed), trajectory(straight));
   assert.equal(resumed.stats.restarts, 2 * 2);
 });
 
 test('resume: a run with candidates from the model resumes to the same trajectory', async () => {
   const cfg = { ...CFG, topK: 10, modelShare: 0.4, iterations: 16 } as const;
-  const a = makeToy({ seed: 9 });
-  const straight = await runEpo(a.backend, a.tokenizer, cfg);
-  const b = makeToy({ seed: 9 });
-  const ctl = new AbortController();
-  const first = await runEpo(b.backend, b.tokenizer, cfg, { signal: ctl.signal, onIteration: (e) => { if (e.iteration === 9) ctl.abort(); } });
-  const c = makeToy({ seed: 9 });
-  const resumed = await runEpo(c.backend, c.tokenizer, {}, { resumeFrom: parseCheckpoint(JSON.stringify(first.checkpoint)) });
+  const { straight, first, resumed, toy: c } = await stopAndResume({ seed: 9 }, cfg, 9);
   assert.deepEqual(trajectory(resumed), trajectory(straight));
   assert.ok(c.backend.topKCalls.every((x) => x.fromModel === 4), 'the resumed run asks for the model\'s candidates too');
   await assert.rejects(runEpo(c.backend, c.tokenizer, { modelShare: 0.2 }, { resumeFrom: first.checkpoint! }), /modelShare: 0\.4 → 0\.2/);

@@ -15,7 +15,7 @@ import type { RunRecord, WorkerEvent } from '../../src/worker/worker-protocol';
 import type { HistoryMessage } from '../../src/protocol/panel';
 import { loadCheckpoint } from '../../src/engine/epo';
 import { Prng } from '../../src/engine/epo/prng';
-import { inParallel } from '../cli/cli-run';
+import { inParallel } from '../../src/engine/util/parallel';
 
 const engine = new DreamEngine();
 after(() => engine.dispose());

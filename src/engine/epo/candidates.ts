@@ -76,8 +76,6 @@ export interface Proposals {
   children: Int32Array[];
   /** History rows of already-evaluated prompts drawn as children (distinct, in draw order). */
   knownRows: number[];
-  /** History row of each child's parent. */
-  parents: number[];
   /** Index (into the parents given) of each child's parent. */
   from: number[];
   /** For each known row, the indices of the parents that drew it (islands select only their own). */
@@ -114,7 +112,6 @@ function admit(ids: Int32Array, pending: Set<string>, ctx: Ctx, counts: Proposal
 export function proposeChildren(parents: readonly ParentSpec[], r: number, k: number, ctx: Ctx, shifts = 0): Proposals {
   const counts = zeroCounts();
   const children: Int32Array[] = [];
-  const parentRows: number[] = [];
   const pending = new Set<string>();
   const from: number[] = [];
   const knownFrom = new Map<number, number[]>();
@@ -124,6 +121,7 @@ export function proposeChildren(parents: readonly ParentSpec[], r: number, k: nu
     const n = p.ids.length;
     if (p.topK.length !== n * k) throw new Error(`member at history row ${p.row} has ${p.topK.length} top-k ids, expected ${n}×${k}`);
     let accepted = 0;
+    const take = (child: Int32Array) => { children.push(child); from.push(pi); accepted++; };
     const subs = n >= 2 ? r - shifts : r;
     for (let draws = 0; accepted < subs && draws < subs * MAX_DRAWS_PER_CHILD; draws++) {
       const pos = ctx.rng.int(n);
@@ -132,10 +130,7 @@ export function proposeChildren(parents: readonly ParentSpec[], r: number, k: nu
       const child = p.ids.slice();
       child[pos] = token;
       if (!admit(child, pending, ctx, counts, known)) continue;
-      children.push(child);
-      parentRows.push(p.row);
-      from.push(pi);
-      accepted++;
+      take(child);
     }
     // Shifts: delete the token at d, insert a candidate of position i at i (the tokens between move by
     // one); they also stand in first for one-token children that could not be found.
@@ -145,10 +140,7 @@ export function proposeChildren(parents: readonly ParentSpec[], r: number, k: nu
       const token = p.topK[i * k + ctx.rng.int(k)];
       const child = shifted(p.ids, d, i, token);
       if (!admit(child, pending, ctx, counts, known)) continue;
-      children.push(child);
-      parentRows.push(p.row);
-      from.push(pi);
-      accepted++;
+      take(child);
       counts.shiftMoves++;
     }
     // The one-token neighbourhood is exhausted: two-token moves for the children still missing.
@@ -162,10 +154,7 @@ export function proposeChildren(parents: readonly ParentSpec[], r: number, k: nu
       child[a] = ta;
       child[b] = tb;
       if (!admit(child, pending, ctx, counts, known)) continue;
-      children.push(child);
-      parentRows.push(p.row);
-      from.push(pi);
-      accepted++;
+      take(child);
       counts.wideMoves++;
     }
     counts.shortfall += r - accepted;
@@ -176,7 +165,7 @@ export function proposeChildren(parents: readonly ParentSpec[], r: number, k: nu
   }
   const memberRows = new Set(parents.map((p) => p.row));
   const knownRows = [...knownFrom.keys()].filter((r) => !memberRows.has(r));
-  return { children, knownRows, knownFrom: knownRows.map((r) => knownFrom.get(r)!), parents: parentRows, from, counts };
+  return { children, knownRows, knownFrom: knownRows.map((r) => knownFrom.get(r)!), from, counts };
 }
 
 /** `ids` without its token at `del`, with `token` inserted so that it lands at index `ins` (≠ del). */

@@ -171,6 +171,7 @@ export async function runEpo(
 
       // 2. children
       t0 = now();
+      const parentRows = state.slots.map((s) => s.row);
       const proposals = proposeChildren(state.slots.map((s) => ({ ids: state.history.idsView(s.row).slice(), row: s.row, topK: s.topK! })),
         cfg.childrenPerMember, k, ctx, Math.round(cfg.shiftShare * cfg.childrenPerMember));
       addCounts(state.stats, proposals.counts);
@@ -182,7 +183,7 @@ export async function runEpo(
       await scoreBatched(backend, proposals.children, cfg.batchSize, checkCancel, (first, feature, xe) => {
         for (let i = 0; i < feature.length; i++) {
           const c = first + i;
-          childRows[c] = state.record(proposals.children[c], feature[i], xe[i], it, proposals.parents[c]);
+          childRows[c] = state.record(proposals.children[c], feature[i], xe[i], it, parentRows[proposals.from[c]]);
         }
       });
       timed('scoringMs', t0);
