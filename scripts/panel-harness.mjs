@@ -328,6 +328,25 @@ try {
   await replay(upTo40, 'frame');
   await page.click('tr.pop-row:nth-of-type(4)');
   await waitForAttribution();
+  // Tokens says what the move that made a selected row's prompt did, and only for a row the latest iteration changed.
+  const moveShown = () => page.evaluate(() => ({
+    line: !document.querySelector('.tok-move-line').classList.contains('hidden'),
+    marked: document.querySelectorAll('.tok:not([data-mark="same"]) .tok-mark').length,
+  }));
+  const fourthIsNew = await page.evaluate(() => document.querySelector('tr.pop-row:nth-of-type(4)').classList.contains('is-new'));
+  const fourth = await moveShown();
+  if (fourthIsNew !== fourth.line || fourthIsNew !== fourth.marked > 0) fail(`row 4 (${fourthIsNew ? 'changed' : 'unchanged'}) selected: the Tokens view shows ${JSON.stringify(fourth)}`);
+  if (await page.$('tr.pop-row.is-new')) {
+    await page.click('tr.pop-row.is-new');
+    await frames(2);
+    await waitForAttribution();
+    const changed = await moveShown();
+    if (!(changed.line && changed.marked > 0)) fail(`a changed row selected: the Tokens view shows no move (${JSON.stringify(changed)})`);
+    await page.locator('.tokens').screenshot({ path: join(outDir, 'detail-tokens-move-dark.png') });
+    await page.click('tr.pop-row:nth-of-type(4)');
+    await frames(2);
+    await waitForAttribution();
+  }
   await page.hover('.tok.has-attr:nth-of-type(5) .tok-chip');
   await page.waitForSelector('.tooltip:not(.hidden)');
   await shot('dark-running-it40.png');

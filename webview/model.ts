@@ -12,7 +12,7 @@ import type {
 } from '../src/protocol/panel';
 import { Lru } from './lru';
 import { PointStore } from './points';
-import { idsKey, TokenMark, tokenMarks } from './token-diff';
+import { idsKey, sameIds, TokenMark, tokenMarks } from './token-diff';
 
 /** Bits of `PanelModel.apply`'s result. */
 export const Dirty = {
@@ -38,6 +38,11 @@ export interface SelectedPrompt {
   /** Where it was picked, for the Tokens header ("slot 3 · λ 0.72", "iteration 17"). */
   origin: string;
   historyIndex?: number;
+  /**
+   * The prompt this one was made from by one move, so the Tokens view can mark what the move did:
+   * a point's parent in the run's history, or a population row's previous prompt in its slot.
+   */
+  before?: { ids: number[]; what: string };
 }
 
 export type AttributionState =
@@ -62,6 +67,8 @@ export class PanelModel {
   population: PopulationRow[] = [];
   /** Per population row, what the latest iteration did to each token position. */
   marks: TokenMark[][] = [];
+  /** Per population row, the slot's prompt before the latest iteration (what `marks` compares with). */
+  private previousIds: (number[] | undefined)[] = [];
   /** Latest iteration reported (-1: initial population; null: none yet). */
   iteration: number | null = null;
   iterations = 0;
@@ -114,6 +121,7 @@ export class PanelModel {
     this.trail.clear();
     this.population = [];
     this.marks = [];
+    this.previousIds = [];
     this.iteration = null;
     this.restart = null;
     this.lastRestartIteration = null;
@@ -166,7 +174,8 @@ export class PanelModel {
     this.points.closeIteration(msg.iteration);
 
     const previous = new Map(this.population.map((r) => [r.slot, r.ids]));
-    this.marks = msg.population.map((r) => tokenMarks(previous.get(r.slot), r.ids));
+    this.previousIds = msg.population.map((r) => previous.get(r.slot));
+    this.marks = msg.population.map((r, k) => tokenMarks(this.previousIds[k], r.ids));
     this.population = msg.population;
     const xe = new Float64Array(msg.population.length), feature = new Float64Array(msg.population.length);
     msg.population.forEach((r, k) => { xe[k] = r.xe; feature[k] = r.feature; });
@@ -244,13 +253,15 @@ export class PanelModel {
 
   /** Click on a population row. */
   selectRow(slot: number): WebviewMessage[] {
-    const row = this.population.find((r) => r.slot === slot);
-    if (!row) return [];
+    const k = this.population.findIndex((r) => r.slot === slot);
+    if (k < 0) return [];
+    const row = this.population[k], before = this.previousIds[k];
     // Iterations are shown 1-based everywhere ("iteration 1" is the first), as in the header's progress.
     const at = this.iteration === null || this.iteration < 0 ? 'initial population' : `iteration ${this.iteration + 1}`;
     return this.select({
       ids: row.ids, tokens: row.tokens, text: row.text, feature: row.feature, xe: row.xe,
       origin: `slot ${row.slot} · ${at}`, historyIndex: row.historyIndex,
+      ...(before && !sameIds(before, row.ids) ? { before: { ids: before, what: `slot ${row.slot}'s previous prompt` } } : {}),
     });
   }
 
@@ -290,7 +301,10 @@ export class PanelModel {
 
   private fromPoint(p: PointMessage): SelectedPrompt {
     const at = p.iteration < 0 ? 'initial population' : `iteration ${p.iteration + 1}`;
-    return { ids: p.ids, tokens: p.tokens, text: p.text, feature: p.feature, xe: p.xe, origin: `evaluated in ${at}`, historyIndex: p.historyIndex };
+    return {
+      ids: p.ids, tokens: p.tokens, text: p.text, feature: p.feature, xe: p.xe, origin: `evaluated in ${at}`, historyIndex: p.historyIndex,
+      ...(p.parentIds ? { before: { ids: p.parentIds, what: 'its parent' } } : {}),
+    };
   }
 
   private select(s: SelectedPrompt): WebviewMessage[] {

@@ -34,6 +34,18 @@ export function findShift(a: readonly number[], b: readonly number[]): { del: nu
   return null;
 }
 
+/** One line for what a move did, from its marks ("a shift: …"; positions 1-based, as the panel counts tokens). */
+export function describeMove(marks: readonly TokenMark[]): string {
+  const at = (m: TokenMark) => marks.flatMap((x, i) => (x === m ? [i + 1] : []));
+  const inserted = at('inserted'), moved = at('moved'), changed = at('changed');
+  if (inserted.length) {
+    const span = moved.length ? `, ${moved.length === 1 ? `token ${moved[0]}` : `tokens ${moved[0]}–${moved[moved.length - 1]}`} moved one place` : '';
+    return `a shift: one token deleted, token ${inserted[0]} inserted${span}`;
+  }
+  if (!changed.length) return 'no token changed';
+  return `${changed.length === 1 ? 'token' : 'tokens'} ${changed.join(', ')} replaced`;
+}
+
 export const sameIds = (a: readonly number[] | undefined, b: readonly number[] | undefined): boolean =>
   !!a && !!b && a.length === b.length && a.every((id, i) => id === b[i]);
 

@@ -189,6 +189,11 @@ export interface PointMessage {
   feature: number;
   xe: number;
   iteration: number;
+  /**
+   * The ids of the member this prompt was proposed from (its parent in the run's history), so the
+   * panel can draw what the move did; absent for initial prompts and where only a frontier was saved.
+   */
+  parentIds?: number[];
 }
 
 /** Answer to `inspect`. */
@@ -376,7 +381,7 @@ const hostRules: Record<HostMessage['type'], Rule> = {
   }),
   history: object({ points: pointBatch, frontier: arrayOf(int(0)), iterationsDone: int(-1) }),
   point: object(
-    { historyIndex: int(0), ids, tokens: arrayOf(str), text: str, feature: finite, xe: finite, iteration: int(-1) },
+    { historyIndex: int(0), ids, tokens: arrayOf(str), text: str, feature: finite, xe: finite, iteration: int(-1), 'parentIds?': ids },
     tokensMatchIds,
   ),
   attribution: object({ attribution }),

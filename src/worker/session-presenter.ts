@@ -124,7 +124,11 @@ export function pointMessage(s: SessionState, historyIndex: number): PointMessag
     const text = tok ? tok.decode(ids) : saved?.text;
     const tokens = tok ? tokenStrings(tok, ids) : saved?.tokens;
     if (text === undefined || tokens === undefined) throw new Error(`the text of point ${historyIndex} needs the model, which is not loaded`);
-    return { type: 'point', historyIndex, ids, tokens, text, feature: h.feature(row), xe: h.xe(row), iteration: h.iteration(row) };
+    const parent = h.parent(row);
+    return {
+      type: 'point', historyIndex, ids, tokens, text, feature: h.feature(row), xe: h.xe(row), iteration: h.iteration(row),
+      ...(parent >= 0 ? { parentIds: h.ids(parent) } : {}),
+    };
   }
   if (saved) {
     const tokens = saved.tokens ?? (tok ? tokenStrings(tok, saved.ids) : undefined);

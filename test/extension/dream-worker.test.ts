@@ -95,6 +95,13 @@ test('points and attribution answer with the run\'s own values', async () => {
   assert.equal(validateHostMessage(p), null);
   assert.equal(p.feature, h.points.feature[h.points.historyIndex.indexOf(i)]);
   assert.equal(p.ids.length, 6);
+  // A child carries its parent's ids, which differ from its own by one move; an initial prompt has none.
+  const child = await engine.call('point', { sessionId: 's1', historyIndex: h.points.historyIndex[h.points.iteration.findIndex((it) => it >= 0)] });
+  assert.ok(child.parentIds, 'a child has its parent');
+  const changed = child.ids.filter((id, k) => id !== child.parentIds![k]).length;
+  assert.ok(changed >= 1 && changed <= 2, `${changed} tokens differ from the parent`);
+  const initial = await engine.call('point', { sessionId: 's1', historyIndex: h.points.historyIndex[h.points.iteration.indexOf(-1)] });
+  assert.equal(initial.parentIds, undefined);
   const a = await engine.call('attribute', { sessionId: 's1', ids: p.ids });
   assert.equal(validateHostMessage({ type: 'attribution', attribution: a }), null);
   assert.equal(a.tokens.length, 6);

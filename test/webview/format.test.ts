@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {
   formatCount, formatDuration, formatLambda, formatMs, formatPercent, formatRate, formatValue, formatXe, oneLine, visibleToken,
 } from '../../webview/format';
-import { findShift, idsKey, sameIds, tokenMarks } from '../../webview/token-diff';
+import { describeMove, findShift, idsKey, sameIds, tokenMarks } from '../../webview/token-diff';
 import { parseColor, withAlpha } from '../../webview/color';
 import { grownRange, niceStep, paddedRange } from '../../webview/ranges';
 import { dropIntensity, largestDrop } from '../../webview/attribution-scale';
@@ -56,6 +56,12 @@ test('token marks compare with the slot’s previous prompt', () => {
   assert.deepEqual(tokenMarks([1, 2, 3, 4], [1, 3, 7, 4]), ['same', 'changed', 'changed', 'same']);
   assert.deepEqual(tokenMarks([1, 2, 3, 4], [7, 8, 9, 4]), ['changed', 'changed', 'changed', 'same']);
   assert.deepEqual(findShift([1, 2, 3, 4, 5], [1, 3, 4, 5, 9]), { del: 1, ins: 4 });
+  // What the Tokens view says about a move (positions 1-based).
+  assert.equal(describeMove(tokenMarks([1, 2, 3, 4, 5, 6], [1, 3, 4, 9, 5, 6])), 'a shift: one token deleted, token 4 inserted, tokens 2–3 moved one place');
+  assert.equal(describeMove(tokenMarks([1, 2, 3, 4], [2, 3, 4, 7])), 'a shift: one token deleted, token 4 inserted, tokens 1–3 moved one place');
+  assert.equal(describeMove(tokenMarks([1, 2, 3], [1, 9, 3])), 'token 2 replaced');
+  assert.equal(describeMove(tokenMarks([1, 2, 3, 4], [1, 3, 7, 4])), 'tokens 2, 3 replaced');
+  assert.equal(describeMove(tokenMarks([1, 2], [1, 2])), 'no token changed');
   assert.equal(sameIds([1, 2], [1, 2]), true);
   assert.equal(sameIds([1, 2], [1, 3]), false);
   assert.equal(sameIds(undefined, [1]), false);

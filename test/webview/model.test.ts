@@ -56,11 +56,13 @@ test('selecting a row asks for its attribution once, and the answer is cached', 
   assert.equal(stateOf(m), 'pending');
   assert.deepEqual(m.selectRow(0), [], 'no second request while one is pending');
   assert.match(m.selection!.origin, /slot 0 · iteration 1$/, 'iterations are shown 1-based');
+  assert.deepEqual(m.selection!.before, { ids: [1, 2, 3], what: 'slot 0\'s previous prompt' }, 'the Tokens view marks what the move did');
   const a = attribution([1, 7, 3]);
   assert.equal(m.apply({ type: 'attribution', attribution: a }), Dirty.attribution);
   assert.equal(stateOf(m), 'ready');
   m.selectRow(1);
   assert.equal(stateOf(m), 'pending');
+  assert.equal(m.selection!.before, undefined, 'slot 1 kept its prompt: no move to mark');
   assert.deepEqual(m.selectRow(0), [], 'cached: answered without the host');
   assert.equal(stateOf(m), 'ready');
   // A late answer for a prompt no longer selected changes nothing visible.
@@ -88,7 +90,11 @@ test('clicking a chart point fetches its text first, then selects and inspects i
   assert.equal(m.selection!.text, 'abc');
   assert.equal(m.selection!.historyIndex, 4);
   assert.equal(m.selection!.origin, 'evaluated in iteration 1');
+  assert.equal(m.selection!.before, undefined, 'no parent sent');
   assert.deepEqual(m.wantPoint(4), [], 'cached');
+  m.apply({ type: 'point', historyIndex: 3, ids: [9, 8, 7], tokens: ['a', 'b', 'c'], text: 'abc', feature: 0.1, xe: 9.5, iteration: 0, parentIds: [8, 7, 6] });
+  assert.deepEqual(m.selectPoint(3), [{ type: 'inspect', ids: [9, 8, 7] }]);
+  assert.deepEqual(m.selection!.before, { ids: [8, 7, 6], what: 'its parent' });
   assert.deepEqual(m.selectPoint(99), []);
 });
 

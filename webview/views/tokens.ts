@@ -1,17 +1,27 @@
 /**
  * The selected prompt, token by token: colour = largest drop (some substitute kills the feature),
  * bar = smallest drop (no substitute preserves it: this exact token matters), the token's NLL under
- * the model, and on hover the worst and best substitutes with their values.
+ * the model, and on hover the worst and best substitutes with their values. Where the prompt was
+ * made by a move from a known prompt (its parent), a mark under each token says what the move did.
  */
 import type { VscodeButton } from '@vscode-elements/elements/dist/vscode-button/vscode-button.js';
 import type { Attribution, TokenAttribution } from '../../src/protocol/panel';
 import { dropIntensity, largestDrop } from '../attribution-scale';
 import { h, setText, toggle } from '../dom';
 import { formatPercent, formatValue, formatXe } from '../format';
-import { Dirty, type PanelModel } from '../model';
+import { Dirty, type PanelModel, type SelectedPrompt } from '../model';
+import { describeMove, idsKey, TokenMark, tokenMarks } from '../token-diff';
 import { button } from './button';
 import { tokenChip } from './chips';
 import type { Tooltip } from './tooltip';
+
+/** What a move did to a token, drawn under it (the Population view fills and outlines chips instead: here colour is the attribution's). */
+const MARK_SIGNS: Record<Exclude<TokenMark, 'same'>, string> = { changed: '●', inserted: '+', moved: '↔' };
+const MARK_TITLES: Record<Exclude<TokenMark, 'same'>, string> = {
+  changed: 'replaced by the move that made this prompt',
+  inserted: 'inserted by a shift (one token deleted, this one inserted)',
+  moved: 'moved one place by a shift',
+};
 
 export interface TokensActions {
   copy(text: string): void;
@@ -24,6 +34,7 @@ export class TokensView {
   private metrics = h('div', { class: 'tok-metrics' });
   private grid = h('div', { class: 'tok-grid' });
   private text = h('div', { class: 'tok-text-block' });
+  private move = h('div', { class: 'tok-move-line' });
   private status = h('div', { class: 'tok-status' });
   private statusText = h('span');
   private retry: VscodeButton;
@@ -43,7 +54,7 @@ export class TokensView {
       h('span', { class: 'legend-item' }, h('span', { class: 'swatch drop-scale' }), 'colour: largest drop — some substitute kills the feature'),
       h('span', { class: 'legend-item' }, h('span', { class: 'swatch bar-swatch' }), 'bar: smallest drop — no substitute keeps it'),
       h('span', { class: 'legend-item' }, h('span', { class: 'nll-swatch', text: '2.3' }), 'NLL of the token, nats'));
-    this.body = h('div', { class: 'tok-body hidden' }, this.metrics, this.grid, this.status, this.legend, this.text);
+    this.body = h('div', { class: 'tok-body hidden' }, this.metrics, this.move, this.grid, this.status, this.legend, this.text);
     this.el = h('section', { class: 'panel-section tokens' },
       h('div', { class: 'section-head' }, h('h2', { text: 'Tokens' }), this.origin, h('div', { class: 'section-actions' }, copyText, copyIds)),
       this.empty, this.body);
@@ -61,11 +72,13 @@ export class TokensView {
     if (!s) { setText(this.origin, ''); return; }
     setText(this.origin, s.origin);
     const a = m.attribution.state === 'ready' ? m.attribution.data : null;
-    const key = `${s.ids.join(',')}|${a ? 'a' : ''}`;
+    const key = `${idsKey(s.ids)}|${a ? 'a' : ''}|${s.before ? idsKey(s.before.ids) : ''}`;
     if (key !== this.shownKey) {
       this.shownKey = key;
       this.attribution = a;
-      this.render(s.tokens, a);
+      const marks = s.before ? tokenMarks(s.before.ids, s.ids) : null;
+      this.render(s.tokens, a, marks);
+      this.showMove(s, marks);
       this.metrics.replaceChildren(
         h('span', { class: 'metric' }, h('span', { class: 'metric-label', text: 'feature' }), h('span', { class: 'metric-value', text: formatValue(a?.baseline ?? s.feature) })),
         h('span', { class: 'metric' }, h('span', { class: 'metric-label', text: 'XE' }), h('span', { class: 'metric-value', text: formatXe(a?.xe ?? s.xe) })),
@@ -83,7 +96,19 @@ export class TokensView {
     toggle(this.legend, 'hidden', !a);
   }
 
-  private render(tokens: string[], a: Attribution | null): void {
+  private showMove(s: SelectedPrompt, marks: TokenMark[] | null): void {
+    toggle(this.move, 'hidden', !marks);
+    if (!s.before || !marks) return;
+    this.move.replaceChildren(
+      h('span', { class: 'metric-label', text: `from ${s.before.what}:` }), ` ${describeMove(marks)}`,
+      h('span', { class: 'tok-move-legend' },
+        h('span', { class: 'tok-mark changed', text: MARK_SIGNS.changed }), 'replaced',
+        h('span', { class: 'tok-mark inserted', text: MARK_SIGNS.inserted }), 'inserted',
+        h('span', { class: 'tok-mark moved', text: MARK_SIGNS.moved }), 'moved'),
+    );
+  }
+
+  private render(tokens: string[], a: Attribution | null, marks: TokenMark[] | null): void {
     const scale = a ? largestDrop(a) : 0;
     this.grid.replaceChildren(...tokens.map((t, i) => {
       const ta = a?.tokens[i];
@@ -94,7 +119,10 @@ export class TokensView {
         chip.style.setProperty('--drop', dropIntensity(ta.largestDrop, a.relative, scale).toFixed(3));
         fill.style.width = `${(100 * dropIntensity(ta.smallestDrop, a.relative, scale)).toFixed(1)}%`;
       }
-      return h('div', { class: `tok${ta ? ' has-attr' : ''}`, attrs: { 'data-pos': i } }, chip, h('span', { class: 'tok-bar' }, fill), nll);
+      const mark = marks?.[i] ?? 'same';
+      const sign = h('span', { class: `tok-mark ${mark}`, text: mark === 'same' ? '' : MARK_SIGNS[mark] });
+      if (mark !== 'same') sign.title = MARK_TITLES[mark];
+      return h('div', { class: `tok${ta ? ' has-attr' : ''}`, attrs: { 'data-pos': i, 'data-mark': mark } }, chip, h('span', { class: 'tok-bar' }, fill), nll, ...(marks ? [sign] : []));
     }));
   }
 
