@@ -63,5 +63,9 @@ export const DEFAULT_VARIANTS: Record<string, Partial<EpoConfig>> = {
   shift25islands2: { shiftShare: 0.25, islands: 2 },
   /** Shifts and two islands of 8. */
   shift25islands2x8: { shiftShare: 0.25, islands: 2, population: 16, childrenPerMember: 16 },
+  /** Shifts, and the three most fluent slots take the best feature under an XE cap (2.25, 2.875, 3.5) instead of a weighted sum. */
+  shift25capped3: { shiftShare: 0.25, cappedSlots: 3 },
+  /** Only the capped slots. */
+  capped3: { shiftShare: 0, cappedSlots: 3 },
 };
 for (const [name, v] of Object.entries(DEFAULT_VARIANTS)) VARIANTS[name] = v;

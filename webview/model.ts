@@ -8,8 +8,9 @@
  */
 import type {
   Attribution, DatasetMessage, HostMessage, InitMessage, IterationTimings, NoticeMessage, PointMessage,
-  PopulationRow, RunStateName, RunStats, WebviewMessage,
+  PopulationRow, RunConfig, RunStateName, RunStats, WebviewMessage,
 } from '../src/protocol/panel';
+import { slotCaps } from '../src/engine/epo/config';
 import { Lru } from './lru';
 import { PointStore } from './points';
 import { idsKey, sameIds, TokenMark, tokenMarks } from './token-diff';
@@ -50,6 +51,11 @@ export type AttributionState =
   | { state: 'pending'; key: string }
   | { state: 'ready'; data: Attribution }
   | { state: 'error'; key: string; message: string };
+
+/** Each slot's XE cap in a run's config (Infinity: the slot minimises −f + λ·XE); EpoConfig.cappedSlots. */
+export function runCaps(c: RunConfig): number[] {
+  return slotCaps({ population: c.population, cappedSlots: c.cappedSlots ?? 0, xeCapMin: c.xeCapMin ?? 0, xeCapMax: c.xeCapMax ?? 0 });
+}
 
 /** Where the current population stood at the end of an iteration (for replaying the chart). */
 export interface PopulationTrail {

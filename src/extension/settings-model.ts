@@ -12,7 +12,7 @@ import { BUNDLED_MODEL } from '../engine/models/load';
 /** `reverie.epo.<key>` settings, each an EpoConfig field of the same name. */
 export const EPO_SETTING_KEYS = [
   'iterations', 'population', 'islands', 'childrenPerMember', 'topK', 'modelShare', 'shiftShare', 'seqLen', 'restartEvery', 'lambdaMin', 'lambdaMax',
-  'restartLambdaMin', 'restartLambdaMax', 'seed', 'batchSize', 'retokenize', 'checkpointEvery',
+  'cappedSlots', 'xeCapMin', 'xeCapMax', 'restartLambdaMin', 'restartLambdaMax', 'seed', 'batchSize', 'retokenize', 'checkpointEvery',
 ] as const satisfies readonly (keyof EpoConfig)[];
 
 /** Checkpoints every this many iterations unless the user says otherwise: a run survives a crash or reload. */

@@ -41,7 +41,7 @@ export interface ModelInfo {
 export type RunConfig = Pick<EpoConfig,
   'iterations' | 'population' | 'childrenPerMember' | 'topK' | 'seqLen' | 'restartEvery' |
   'lambdaMin' | 'lambdaMax' | 'restartLambdaMin' | 'restartLambdaMax' | 'seed'>
-  & Partial<Pick<EpoConfig, 'batchSize' | 'retokenize' | 'bannedText' | 'modelShare' | 'shiftShare' | 'islands'>>
+  & Partial<Pick<EpoConfig, 'batchSize' | 'retokenize' | 'bannedText' | 'modelShare' | 'shiftShare' | 'islands' | 'cappedSlots' | 'xeCapMin' | 'xeCapMax'>>
   & {
     /** k actually used (topK capped at the number of allowed tokens). */
     topKUsed?: number;
@@ -357,7 +357,8 @@ const settingRule = (key: keyof EpoConfig): Rule => {
 };
 const runConfig = object({
   ...Object.fromEntries(REQUIRED_RUN_CONFIG.map((k) => [k, settingRule(k)])),
-  'batchSize?': settingRule('batchSize'), 'retokenize?': settingRule('retokenize'), 'bannedText?': settingRule('bannedText'), 'modelShare?': settingRule('modelShare'), 'shiftShare?': settingRule('shiftShare'), 'islands?': settingRule('islands'), 'topKUsed?': int(1),
+  'batchSize?': settingRule('batchSize'), 'retokenize?': settingRule('retokenize'), 'bannedText?': settingRule('bannedText'), 'modelShare?': settingRule('modelShare'), 'shiftShare?': settingRule('shiftShare'), 'islands?': settingRule('islands'),
+  'cappedSlots?': settingRule('cappedSlots'), 'xeCapMin?': settingRule('xeCapMin'), 'xeCapMax?': settingRule('xeCapMax'), 'topKUsed?': int(1),
 });
 
 const hostRules: Record<HostMessage['type'], Rule> = {

@@ -261,6 +261,12 @@ export interface EpoOverrides {
   lambdaMin?: number;
   /** Largest slot fluency weight λ (default 10). */
   lambdaMax?: number;
+  /** Slots, from the most fluent (largest λ), that take the prompt with the largest feature under an XE cap instead of minimising −f + λ·XE, and are not restarted (default 0). */
+  cappedSlots?: number;
+  /** The most fluent capped slot's XE cap in nats per token; the others spread evenly up to `xeCapMax` (default 2.25). */
+  xeCapMin?: number;
+  /** The least fluent capped slot's XE cap (default 3.5). */
+  xeCapMax?: number;
   /** Restart λ is drawn from U[restartLambdaMin, restartLambdaMax] (default 0.667). */
   restartLambdaMin?: number;
   /** (default 6.0). */

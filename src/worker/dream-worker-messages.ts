@@ -26,7 +26,7 @@ export function runConfigOf(c: EpoConfig, topKUsed?: number): RunConfig {
     iterations: c.iterations, population: c.population, childrenPerMember: c.childrenPerMember, topK: c.topK, seqLen: c.seqLen,
     restartEvery: c.restartEvery, lambdaMin: c.lambdaMin, lambdaMax: c.lambdaMax, restartLambdaMin: c.restartLambdaMin,
     restartLambdaMax: c.restartLambdaMax, seed: c.seed, batchSize: c.batchSize, retokenize: c.retokenize, bannedText: [...c.bannedText],
-    modelShare: c.modelShare, shiftShare: c.shiftShare, islands: c.islands,
+    modelShare: c.modelShare, shiftShare: c.shiftShare, islands: c.islands, cappedSlots: c.cappedSlots, xeCapMin: c.xeCapMin, xeCapMax: c.xeCapMax,
   };
   if (topKUsed !== undefined) out.topKUsed = topKUsed;
   return out;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_EPO_CONFIG, isRestartIteration, presetConfig, resolveConfig, slotLambdas, trajectoryDifferences } from '../../src/engine/epo/config';
+import { DEFAULT_EPO_CONFIG, isRestartIteration, presetConfig, resolveConfig, slotCaps, slotLambdas, trajectoryDifferences } from '../../src/engine/epo/config';
 
 test('config: defaults are the paper\'s but for the candidates (docs/epo-improvements.md); the paper preset has the paper\'s', () => {
   const c = resolveConfig();
@@ -57,8 +57,17 @@ test('config: validation messages name the field and the value', () => {
     [{ population: 1, lambdaMin: 0, islands: 2 }, /islands \(2\) must be ≤ population \(1\)/],
     [{ shiftShare: 1.5 }, /shiftShare must be a share from 0 to 1 of each member's children, got 1.5/],
     [{ restartArchive: 1 }, /restartArchive must be true or false, got 1/],
+    [{ cappedSlots: 9 }, /cappedSlots \(9\) must be ≤ population \(8\)/],
+    [{ xeCapMin: 4, xeCapMax: 3 }, /xeCapMin \(4\) must be ≤ xeCapMax \(3\)/],
+    [{ xeCapMax: -1 }, /xeCapMax must be a finite number ≥ 0, got -1/],
   ];
   for (const [partial, re] of cases) assert.throws(() => resolveConfig(partial as never), re, JSON.stringify(partial));
+});
+
+test('config: the capped slots are the most fluent, their caps spread from xeCapMin up to xeCapMax', () => {
+  assert.deepEqual(slotCaps({ population: 5, cappedSlots: 3, xeCapMin: 2, xeCapMax: 3 }), [Infinity, Infinity, 3, 2.5, 2]);
+  assert.deepEqual(slotCaps({ population: 2, cappedSlots: 1, xeCapMin: 2, xeCapMax: 3 }), [Infinity, 2]);
+  assert.deepEqual(slotCaps({ population: 2, cappedSlots: 0, xeCapMin: 2, xeCapMax: 3 }), [Infinity, Infinity]);
 });
 
 test('config: undefined fields take defaults; restarts at multiples of T_restart, never at 0', () => {

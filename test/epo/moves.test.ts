@@ -64,3 +64,39 @@ test('shifted: deletes one position and inserts a token so that it lands at the 
   assert.deepEqual([...shifted(ids, 0, 4, 9)], [2, 3, 4, 5, 9]);
   assert.deepEqual([...shifted(ids, 4, 0, 9)], [9, 1, 2, 3, 4]);
 });
+
+test('run: capped slots take the best feature under their XE cap, are not restarted, and resume to the same trajectory', async () => {
+  const { backend, tokenizer } = makeToy({ seed: 4 });
+  const config = { ...SMALL, cappedSlots: 3, xeCapMin: 3, xeCapMax: 4, restartEvery: 5, iterations: 21 };
+  const { events, result } = await recordRun(backend, tokenizer, config);
+  assertHygiene(result, backend);
+  const h = result.history;
+  const caps = [Infinity, Infinity, Infinity, Infinity, Infinity, 4, 3.5, 3];
+  let underCap = 0;
+  events.forEach((e, it) => {
+    if (it === 0) return;
+    const before = events[it - 1].population;
+    // A capped slot's candidates: this iteration's members, their children and the known prompts they drew.
+    const candidates = [...before.map((m) => m.row), ...e.knownCandidates];
+    for (let r = 0; r < h.size; r++) if (h.iteration(r) === it) candidates.push(r);
+    for (const m of e.population) {
+      const cap = caps[m.slot];
+      if (!Number.isFinite(cap)) continue;
+      const under = candidates.filter((r) => h.xe(r) <= cap);
+      if (under.length) {
+        underCap++;
+        assert.ok(h.xe(m.row) <= cap, `iteration ${it}, slot ${m.slot}: XE ${h.xe(m.row)} over its cap ${cap}`);
+        assert.equal(h.feature(m.row), Math.max(...under.map((r) => h.feature(r))), `iteration ${it}, slot ${m.slot}: not the best under the cap`);
+      } else {
+        assert.equal(h.xe(m.row), Math.min(...candidates.map((r) => h.xe(r))), `iteration ${it}, slot ${m.slot}: not the most fluent`);
+      }
+    }
+    if (e.restart) {
+      assert.ok(e.population.slice(0, 5).every((m) => m.row === e.restart!.row), 'the uncapped slots restart');
+    }
+  });
+  assert.ok(underCap > 10, `the caps were reached ${underCap} times`);
+  assert.ok(events.some((e) => e.restart && e.population.slice(5).some((m) => m.row !== e.restart!.row)), 'a capped slot kept its own prompt through a restart');
+  const again = await recordRun(makeToy({ seed: 4 }).backend, tokenizer, config);
+  assert.deepEqual(again.result.history.serialize(), h.serialize(), 'deterministic');
+});

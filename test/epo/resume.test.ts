@@ -176,12 +176,18 @@ test('resume: a run that makes shifts resumes to the same trajectory', async () 
   assert.equal(resumed.stats.shiftMoves, straight.stats.shiftMoves);
 });
 
-test('resume: a checkpoint written before modelShare, shiftShare, islands and restartArchive existed resumes the search it ran', async () => {
-  const before = { modelShare: 0, shiftShare: 0, islands: 1, restartArchive: false };
+test('resume: a run with capped slots resumes to the same trajectory', async () => {
+  const cfg = { seqLen: 6, iterations: 30, topK: 8, cappedSlots: 3, xeCapMin: 3, xeCapMax: 4, childrenPerMember: 8, restartEvery: 10, retokenize: false, seed: 4 } as const;
+  const { straight, resumed } = await stopAndResume({ seed: 2 }, cfg, 14);
+  assert.deepEqual(trajectory(resumed), trajectory(straight));
+});
+
+test('resume: a checkpoint written before modelShare, shiftShare, islands, restartArchive and cappedSlots existed resumes the search it ran', async () => {
+  const before = { modelShare: 0, shiftShare: 0, islands: 1, restartArchive: false, cappedSlots: 0 };
   const cfg = { seqLen: 6, iterations: 24, topK: 8, childrenPerMember: 8, restartEvery: 8, retokenize: false, seed: 5, ...before } as const;
   const { straight, resumed } = await stopAndResume({ seed: 3 }, cfg, 11, (old) => { for (const key of Object.keys(before)) delete old.config[key]; });
   assert.deepEqual(trajectory(resumed), trajectory(straight));
-  assert.deepEqual({ modelShare: resumed.config.modelShare, shiftShare: resumed.config.shiftShare, islands: resumed.config.islands, restartArchive: resumed.config.restartArchive }, before);
+  assert.deepEqual({ modelShare: resumed.config.modelShare, shiftShare: resumed.config.shiftShare, islands: resumed.config.islands, restartArchive: resumed.config.restartArchive, cappedSlots: resumed.config.cappedSlots }, before);
 });
 
 test('resume: a run with islands resumes to the same trajectory', async () => {

@@ -30,3 +30,16 @@ test('restart: argmin with the λ given, first on ties', () => {
   assert.equal(restartPick(0.5, f, xe), 1); // losses 0, -2, -0.75
   assert.equal(restartPick(2, f, xe), 0); // losses 0, 4, 0 → first
 });
+
+test('select: a capped slot takes the best f with XE ≤ its cap, else the smallest XE, never NaN', () => {
+  // members 0, 1 then children: (f 9, XE 4) over the cap, (f 5, XE 2.9) and (f 3, XE 2) under it.
+  const f = [1, 1, 9, 5, 3], xe = [6, 6, 4, 2.9, 2];
+  // λ 10 alone would take (3, 2): −3 + 20 = 17 against −5 + 29 = 24. The cap 3 takes (5, 2.9).
+  assert.deepEqual(Array.from(selectSlots([10, 10], f, xe, [Infinity, 3])), [4, 3]);
+  // Nothing under a cap of 1.5: the smallest XE, to get there.
+  assert.deepEqual(Array.from(selectSlots([10], f, xe, [1.5])), [4]);
+  // Ties under the cap go to the incumbent; NaN never wins, even as incumbent.
+  assert.deepEqual(Array.from(selectSlots([1, 1], [5, 5, 5], [2, 2, 2], [3, 3])), [0, 1]);
+  assert.deepEqual(Array.from(selectSlots([1], [NaN, 0], [1, 9], [3])), [1]);
+  assert.deepEqual(Array.from(selectSlots([1], [2, 7], [1, NaN], [3])), [0]);
+});

@@ -58,7 +58,8 @@ test('the CLI has an option for each numeric setting, with the declared default 
 test('resolveConfig accepts each numeric setting at its minimum and refuses it just below', () => {
   for (const s of EPO_SETTINGS.filter((x) => x.min !== undefined)) {
     const base = s.key === 'lambdaMin' || s.key === 'lambdaMax' ? { population: 1, lambdaMin: 0, lambdaMax: 0 }
-      : s.key.startsWith('restartLambda') ? { restartLambdaMin: 0, restartLambdaMax: 0 } : {};
+      : s.key.startsWith('restartLambda') ? { restartLambdaMin: 0, restartLambdaMax: 0 }
+        : s.key.startsWith('xeCap') ? { xeCapMin: 0, xeCapMax: 0 } : {};
     assert.doesNotThrow(() => resolveConfig({ ...base, [s.key]: s.min }), `${s.key} = ${s.min}`);
     assert.throws(() => resolveConfig({ ...base, [s.key]: s.min! - (s.kind === 'int' ? 1 : 1e-9) }), EpoConfigError, `${s.key} below ${s.min}`);
   }

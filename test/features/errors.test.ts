@@ -136,7 +136,7 @@ const hidden = defineFeature({ model: 'stories260K', objective: neuron(2, 17) })
     ['typo', line('typo'), col('typo'), 'error', "unknown option 'objectve' (options are name, model, objective, seqLen, bannedText, epo, dtype, description)"],
     ['typo', line('typo'), col('typo'), 'error', "'objective' must be a built-in such as neuron(2, 17) or a function (m) => …, got undefined"],
     ['badEpo', line('badEpo'), col('badEpo'), 'error', 'epo.population must be an integer ≥ 1, got 0'],
-    ['unknownEpo', line('unknownEpo'), col('unknownEpo'), 'error', "unknown EPO setting 'epo.populaton' (settings are iterations, population, islands, childrenPerMember, topK, modelShare, shiftShare, seqLen, restartEvery, lambdaMin, lambdaMax, restartLambdaMin, restartLambdaMax, seed, batchSize, bannedText, retokenize)"],
+    ['unknownEpo', line('unknownEpo'), col('unknownEpo'), 'error', "unknown EPO setting 'epo.populaton' (settings are iterations, population, islands, childrenPerMember, topK, modelShare, shiftShare, seqLen, restartEvery, lambdaMin, lambdaMax, cappedSlots, xeCapMin, xeCapMax, restartLambdaMin, restartLambdaMax, seed, batchSize, bannedText, retokenize)"],
     ['twice', line('twice'), col('twice'), 'error', "'seqLen' is 8 but 'epo.seqLen' is 9; give it once"],
     ['noModel', line('noModel'), col('noModel'), 'error', "'model' must be a model reference such as 'stories260K', got undefined"],
     ['shortSeq', line('shortSeq'), col('shortSeq'), 'error', "'seqLen' must be an integer ≥ 2 (prompt tokens), got 1"],

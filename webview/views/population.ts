@@ -4,7 +4,7 @@
  */
 import { h, setText, toggle } from '../dom';
 import { formatLambda, formatValue, formatXe, oneLine } from '../format';
-import { Dirty, type PanelModel } from '../model';
+import { Dirty, runCaps, type PanelModel } from '../model';
 import { idsKey, TokenMark } from '../token-diff';
 
 const MARKS = ['changed', 'inserted', 'moved'] as const;
@@ -68,6 +68,7 @@ export class PopulationView {
   update(m: PanelModel, dirty: number): void {
     if (!(dirty & (Dirty.population | Dirty.selection | Dirty.run))) return;
     const pop = m.population;
+    const caps = m.init ? runCaps(m.init.config) : [];
     setText(this.empty, m.init?.mode === 'saved'
       ? 'A saved frontier has no live population: its prompts are the points of the frontier chart. Click one to inspect it, or Run again to dream from here.'
       : 'Waiting for the initial population…');
@@ -85,7 +86,10 @@ export class PopulationView {
     pop.forEach((p, k) => {
       const r = this.rows[k];
       r.slot = p.slot;
-      setText(r.lambda, formatLambda(p.lambda));
+      const cap = caps[p.slot] ?? Infinity;
+      setText(r.lambda, Number.isFinite(cap) ? `${formatLambda(p.lambda)} · XE≤${cap.toFixed(2)}` : formatLambda(p.lambda));
+      if (Number.isFinite(cap)) r.lambda.title = `takes the best feature with XE ≤ ${cap.toFixed(2)} (λ ${formatLambda(p.lambda)} guides its candidates); not restarted`;
+      else r.lambda.removeAttribute('title');
       setText(r.feature, formatValue(p.feature));
       setText(r.xe, formatXe(p.xe));
       toggle(r.feature, 'best', k === best);

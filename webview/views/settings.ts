@@ -2,7 +2,7 @@
 import type { RunConfig } from '../../src/protocol/panel';
 import { h } from '../dom';
 import { formatLambda } from '../format';
-import { Dirty, type PanelModel } from '../model';
+import { Dirty, runCaps, type PanelModel } from '../model';
 
 function rows(c: RunConfig, lambdas: number[]): [string, string, string][] {
   const out: [string, string, string][] = [
@@ -15,6 +15,7 @@ function rows(c: RunConfig, lambdas: number[]): [string, string, string][] {
     ['Prompt length', 'n', `${c.seqLen} tokens`],
     ['Restart every', 'T_restart', c.restartEvery > 0 ? `${c.restartEvery} iterations` : 'never'],
     ['Slot λ', 'λ_j', lambdas.length ? lambdas.map(formatLambda).join(', ') : `${formatLambda(c.lambdaMin)} … ${formatLambda(c.lambdaMax)}`],
+    ...(c.cappedSlots ? [['XE caps', '', `the ${c.cappedSlots} most fluent slots take the best feature with XE ≤ ${runCaps(c).filter(Number.isFinite).reverse().map((x) => x.toFixed(2)).join(', ')}, and are not restarted`] as [string, string, string]] : []),
     ['Restart λ', 'λ_r', `U[${formatLambda(c.restartLambdaMin)}, ${formatLambda(c.restartLambdaMax)}]`],
     ['Seed', '', String(c.seed)],
   ];

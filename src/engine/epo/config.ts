@@ -58,6 +58,18 @@ export interface EpoConfig {
   /** Largest slot λ. Default 10. */
   lambdaMax: number;
   /**
+   * The number of slots, counted from the most fluent (largest λ), that select under an XE cap
+   * instead of by −f + λ·XE: the prompt with the largest f among those with XE ≤ the slot's cap
+   * (above every cap: the smallest XE). The ε-constraint method (Haimes et al. 1971): a weighted sum
+   * reaches only the convex hull of the frontier, a cap any point of it. A capped slot keeps its λ
+   * for the gradient's candidates, and is not restarted. Default 0 (the paper).
+   */
+  cappedSlots: number;
+  /** The most fluent capped slot's XE cap, in nats per token; the others spread evenly up to xeCapMax. */
+  xeCapMin: number;
+  /** The least fluent capped slot's XE cap. */
+  xeCapMax: number;
+  /**
    * Restart λ_r ~ U[restartLambdaMin, restartLambdaMax]. Default 0.667. Reverie selects the restart
    * prompt with the λ_r it drew; the reference code draws λ_r and then selects with a fixed 2.0.
    */
@@ -104,6 +116,9 @@ export const DEFAULT_EPO_CONFIG: Readonly<EpoConfig> = Object.freeze({
   restartEvery: 30,
   lambdaMin: 0.1,
   lambdaMax: 10,
+  cappedSlots: 0,
+  xeCapMin: 2.25,
+  xeCapMax: 3.5,
   restartLambdaMin: 0.667,
   restartLambdaMax: 6.0,
   restartArchive: false,
@@ -123,7 +138,7 @@ export const DEFAULT_EPO_CONFIG: Readonly<EpoConfig> = Object.freeze({
 export const EPO_PRESETS: Readonly<Record<string, Readonly<Partial<EpoConfig>>>> = Object.freeze({
   paper: Object.freeze({
     population: 8, islands: 1, childrenPerMember: 32, topK: 512, modelShare: 0, shiftShare: 0, restartEvery: 30,
-    lambdaMin: 0.1, lambdaMax: 10, restartLambdaMin: 0.667, restartLambdaMax: 6.0, restartArchive: false,
+    lambdaMin: 0.1, lambdaMax: 10, cappedSlots: 0, restartLambdaMin: 0.667, restartLambdaMax: 6.0, restartArchive: false,
   }),
 });
 
@@ -149,7 +164,7 @@ export const SAVED_RUN_CHECKPOINT_BUDGET = 0.02;
  */
 export const TRAJECTORY_FIELDS = [
   'population', 'islands', 'childrenPerMember', 'topK', 'modelShare', 'shiftShare', 'seqLen', 'restartEvery', 'lambdaMin', 'lambdaMax',
-  'restartLambdaMin', 'restartLambdaMax', 'restartArchive', 'seed', 'bannedText', 'retokenize', 'initialPrompt',
+  'cappedSlots', 'xeCapMin', 'xeCapMax', 'restartLambdaMin', 'restartLambdaMax', 'restartArchive', 'seed', 'bannedText', 'retokenize', 'initialPrompt',
 ] as const satisfies readonly (keyof EpoConfig)[];
 
 const KNOWN_FIELDS = new Set<string>([...Object.keys(DEFAULT_EPO_CONFIG), 'initialPrompt']);
@@ -194,6 +209,8 @@ export function resolveConfig(partial: Partial<EpoConfig> = {}): EpoConfig {
   if (c.modelShare > 1) fail(`modelShare must be a share from 0 to 1 of each position's k candidates, got ${show(c.modelShare)}`);
   if (c.shiftShare > 1) fail(`shiftShare must be a share from 0 to 1 of each member's children, got ${show(c.shiftShare)}`);
   if (c.islands > c.population) fail(`islands (${c.islands}) must be ≤ population (${c.population}): every island needs a slot`);
+  if (c.cappedSlots > c.population) fail(`cappedSlots (${c.cappedSlots}) must be ≤ population (${c.population})`);
+  if (c.xeCapMin > c.xeCapMax) fail(`xeCapMin (${c.xeCapMin}) must be ≤ xeCapMax (${c.xeCapMax})`);
   if (c.lambdaMin > c.lambdaMax) fail(`lambdaMin (${c.lambdaMin}) must be ≤ lambdaMax (${c.lambdaMax})`);
   if (c.population > 1 && c.lambdaMin === 0) {
     fail('lambdaMin must be > 0 when population > 1 (slot λs are spaced logarithmically); λ = 0 is only possible with population 1 (GCG)');
@@ -224,7 +241,7 @@ export function resolveConfig(partial: Partial<EpoConfig> = {}): EpoConfig {
  * so an older run resumes (and reports) the search it ran, not today's defaults.
  */
 export const SETTINGS_BEFORE_THEY_EXISTED: Readonly<Partial<EpoConfig>> = Object.freeze({
-  modelShare: 0, shiftShare: 0, islands: 1, restartArchive: false,
+  modelShare: 0, shiftShare: 0, islands: 1, restartArchive: false, cappedSlots: 0,
 });
 
 /** resolveConfig for a config read from a run file or checkpoint (see SETTINGS_BEFORE_THEY_EXISTED). */
@@ -240,6 +257,19 @@ export function slotLambdas(c: Pick<EpoConfig, 'population' | 'lambdaMin' | 'lam
   const lo = Math.log(c.lambdaMin), hi = Math.log(c.lambdaMax);
   return Array.from({ length: m }, (_, j) =>
     j === 0 ? c.lambdaMin : j === m - 1 ? c.lambdaMax : Math.exp(lo + ((hi - lo) * j) / (m - 1)));
+}
+
+/**
+ * Each slot's XE cap (Infinity: selects by −f + λ·XE). The last cappedSlots slots are capped, the
+ * most fluent (last) at xeCapMin, evenly up to xeCapMax.
+ */
+export function slotCaps(c: Pick<EpoConfig, 'population' | 'cappedSlots' | 'xeCapMin' | 'xeCapMax'>): number[] {
+  const m = c.population, k = c.cappedSlots;
+  return Array.from({ length: m }, (_, j) => {
+    const r = m - 1 - j; // 0 for the most fluent slot
+    if (r >= k) return Infinity;
+    return k === 1 ? c.xeCapMin : c.xeCapMin + ((c.xeCapMax - c.xeCapMin) * r) / (k - 1);
+  });
 }
 
 /** Whether iteration `it` (0-based) selects by restart instead of per-slot argmin. */

@@ -259,16 +259,16 @@ function select(state: RunState, it: number, childRows: Int32Array, proposals: P
       ...proposals.knownRows.filter((_, i) => proposals.knownFrom[i].some(own)),
     ];
     const feature = Float64Array.from(rows, (r) => F[r]), xe = Float64Array.from(rows, (r) => X[r]);
+    // Capped slots select as usual in a restart iteration too: they are not restarted.
+    const chosen = selectSlots(slots.map((j) => state.lambdas[j]), feature, xe, slots.map((j) => state.caps[j]));
+    slots.forEach((j, s) => { slotRows[j] = rows[chosen[s]]; });
     if (restarting) {
       const lambda = state.rng.uniform(state.config.restartLambdaMin, state.config.restartLambdaMax);
       // From the whole archive (every prompt evaluated so far) or from this iteration's candidates.
       const row = state.config.restartArchive ? restartPick(lambda, F, X) : rows[restartPick(lambda, feature, xe)];
-      for (const j of slots) slotRows[j] = row;
+      for (const j of slots) if (!Number.isFinite(state.caps[j])) slotRows[j] = row;
       first ??= { lambda, row };
       state.stats.restarts++;
-    } else {
-      const chosen = selectSlots(slots.map((j) => state.lambdas[j]), feature, xe);
-      slots.forEach((j, s) => { slotRows[j] = rows[chosen[s]]; });
     }
   }
   state.slots = state.slots.map((old, j) => {

@@ -6,7 +6,7 @@
 import type { Tokenizer } from '../tokenizers/tokenizer';
 import { PromptCache } from './cache';
 import type { EpoConfig } from './config';
-import { slotLambdas } from './config';
+import { slotCaps, slotLambdas } from './config';
 import { EvalHistory } from './history';
 import { Prng, type PrngState } from './prng';
 import type { EpoStats, EpoTimings, PopulationMember } from './types';
@@ -35,6 +35,8 @@ export interface BoundarySnapshot {
 
 export class RunState {
   readonly lambdas: number[];
+  /** Per slot, its XE cap (Infinity: uncapped); see EpoConfig.cappedSlots. */
+  readonly caps: number[];
   slots: Slot[] = [];
   nextIteration = 0;
   stats: EpoStats = zeroStats();
@@ -51,6 +53,7 @@ export class RunState {
     readonly rng: Prng,
   ) {
     this.lambdas = slotLambdas(config);
+    this.caps = slotCaps(config);
     for (let i = 0; i < history.size; i++) this.noteBest(history.feature(i), history.xe(i));
   }
 

@@ -5,7 +5,7 @@ import { PRECISIONS, type Precision } from '../runtime/precision';
 /** The EPO settings a feature may override (reverie.d.ts `EpoOverrides`). */
 export const EPO_OVERRIDE_KEYS = [
   'iterations', 'population', 'islands', 'childrenPerMember', 'topK', 'modelShare', 'shiftShare', 'seqLen', 'restartEvery', 'lambdaMin', 'lambdaMax',
-  'restartLambdaMin', 'restartLambdaMax', 'seed', 'batchSize', 'bannedText', 'retokenize',
+  'cappedSlots', 'xeCapMin', 'xeCapMax', 'restartLambdaMin', 'restartLambdaMax', 'seed', 'batchSize', 'bannedText', 'retokenize',
 ] as const satisfies readonly (keyof EpoConfig)[];
 
 export type EpoOverrides = Partial<Pick<EpoConfig, (typeof EPO_OVERRIDE_KEYS)[number]>>;
