@@ -251,7 +251,7 @@ export interface EpoOverrides {
   topK?: number;
   /** Share (0–1) of each position's k candidates that are the model's own most likely next tokens there; the rest come from the gradient (default 0.5). */
   modelShare?: number;
-  /** Share (0–1) of each member's children that delete one token and insert a candidate token elsewhere, the tokens between moving one place (default 0). */
+  /** Share (0–1) of each member's children that delete one token and insert a candidate token elsewhere, the tokens between moving one place (default 0.25). */
   shiftShare?: number;
   /** n: prompt length in tokens (default 12). Prefer the feature's own `seqLen`. */
   seqLen?: number;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_EPO_CONFIG, isRestartIteration, presetConfig, resolveConfig, slotCaps, slotLambdas, trajectoryDifferences } from '../../src/engine/epo/config';
 
-test('config: defaults are the paper\'s but for the candidates (docs/epo-improvements.md); the paper preset has the paper\'s', () => {
+test('config: defaults are the paper\'s but for the candidates and the shifts (docs/epo-improvements.md); the paper preset has the paper\'s', () => {
   const c = resolveConfig();
   assert.equal(c.iterations, 300);
   assert.equal(c.population, 8);
@@ -10,9 +10,9 @@ test('config: defaults are the paper\'s but for the candidates (docs/epo-improve
   assert.equal(c.topK, 64);
   assert.equal(c.modelShare, 0.5);
   assert.equal(c.islands, 1);
-  assert.equal(c.shiftShare, 0);
+  assert.equal(c.shiftShare, 0.25);
   const paper = resolveConfig(presetConfig('paper'));
-  assert.deepEqual({ ...c, topK: 512, modelShare: 0 }, paper);
+  assert.deepEqual({ ...c, topK: 512, modelShare: 0, shiftShare: 0 }, paper);
   assert.throws(() => presetConfig('fast'), /unknown preset "fast" \(known: paper\)/);
   assert.equal(c.seqLen, 12);
   assert.equal(c.restartEvery, 30);

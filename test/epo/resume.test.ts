@@ -161,7 +161,7 @@ test('checkpoints: damaged files give errors that name the problem', async () =>
 });
 
 test('resume: a run that makes two-token moves resumes to the same trajectory', async () => {
-  const cfg = { seqLen: 12, iterations: 40, topK: 4, modelShare: 0, childrenPerMember: 8, restartEvery: 15, retokenize: false, seed: 2 } as const;
+  const cfg = { seqLen: 12, iterations: 40, topK: 4, modelShare: 0, shiftShare: 0, childrenPerMember: 8, restartEvery: 15, retokenize: false, seed: 2 } as const;
   const { straight, first, resumed } = await stopAndResume({ seed: 6, n: 12 }, cfg, 24);
   assert.ok(straight.stats.wideMoves > 200, `two-token moves: ${straight.stats.wideMoves}`);
   assert.ok(first.stats.wideMoves > 0 && first.stats.wideMoves < straight.stats.wideMoves, 'stopped while making two-token moves');

@@ -86,7 +86,7 @@ test('run: a population whose one-token neighbourhood is exhausted keeps searchi
   // two-token moves this run scores 1,471 of the 3,840 children it asks for, none at all in 26 of
   // its 60 iterations; with them, 3,637.
   const { backend, tokenizer } = makeToy({ seed: 6, n: 12 });
-  const config = { ...SMALL, seqLen: 12, topK: 4, modelShare: 0, childrenPerMember: 8, iterations: 60, restartEvery: 15 };
+  const config = { ...SMALL, seqLen: 12, topK: 4, modelShare: 0, shiftShare: 0, childrenPerMember: 8, iterations: 60, restartEvery: 15 };
   const { events, result } = await recordRun(backend, tokenizer, config);
   assertHygiene(result, backend);
   const requested = 8 * config.childrenPerMember * config.iterations;

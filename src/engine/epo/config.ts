@@ -40,8 +40,9 @@ export interface EpoConfig {
    * The share of each member's r children that are shifts instead of one-token replacements: one
    * token deleted and a candidate token of another position inserted there, the tokens between
    * moving by one (FLRT's insertion and deletion, arXiv 2407.17447, at a fixed length): round(shiftShare
-   * · r) of them. From 0 (the paper) to 1. A motif that activates the feature can move to where its
-   * context is fluent, which no one-token move can do.
+   * · r) of them. From 0 (the paper) to 1; default 0.25 (docs/epo-improvements.md has the ablation).
+   * A motif that activates the feature can move to where its context is fluent, which no one-token
+   * move can do.
    */
   shiftShare: number;
   /** n: prompt length in tokens (BOS, when the model needs one, is an extra fixed prefix). Default 12. */
@@ -111,7 +112,7 @@ export const DEFAULT_EPO_CONFIG: Readonly<EpoConfig> = Object.freeze({
   childrenPerMember: 32,
   topK: 64,
   modelShare: 0.5,
-  shiftShare: 0,
+  shiftShare: 0.25,
   seqLen: 12,
   restartEvery: 30,
   lambdaMin: 0.1,
