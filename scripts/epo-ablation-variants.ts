@@ -67,5 +67,12 @@ export const DEFAULT_VARIANTS: Record<string, Partial<EpoConfig>> = {
   shift25capped3: { shiftShare: 0.25, cappedSlots: 3 },
   /** Only the capped slots. */
   capped3: { shiftShare: 0, cappedSlots: 3 },
+  /** Stop 30's defaults: no shifts. */
+  noShifts: { shiftShare: 0 },
+  /** Reverie's defaults started from the scan's best windows instead of random tokens (`--init-from-dataset`; reported apart). */
+  initDataset: {},
 };
 for (const [name, v] of Object.entries(DEFAULT_VARIANTS)) VARIANTS[name] = v;
+
+/** Variants whose runs start from the scan's best windows (`--init-from-dataset`), not from random tokens. */
+export const STARTS_FROM_DATASET: ReadonlySet<string> = new Set(['initDataset']);

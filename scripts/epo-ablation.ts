@@ -20,7 +20,8 @@ import { loadModel } from '../src/engine/models/load';
 import { dream, neuronFeature, PreparedFeature } from '../src/engine/dream/dream';
 import { loadFileFeatureRef, prepareFileFeatureRef } from '../src/cli/feature-ref';
 import { EPO_PRESETS, EpoConfig, resolveConfig } from '../src/engine/epo/config';
-import { DEFAULT_VARIANTS, VARIANTS } from './epo-ablation-variants';
+import { DEFAULT_VARIANTS, STARTS_FROM_DATASET, VARIANTS } from './epo-ablation-variants';
+import { initialPromptsFromWindows } from '../src/engine/dream/init-from-dataset';
 import { chooseNeurons } from './neuron-draw';
 import { scanCorpus } from '../src/engine/scan';
 import { median } from '../src/engine/util/stats';
@@ -28,16 +29,24 @@ import { inParallel } from '../src/engine/util/parallel';
 
 const PAPER = EPO_PRESETS.paper;
 
-interface Scan { spec: string; best: number; bestXe: number; medianXe: number; best4: number }
+interface Scan {
+  spec: string; best: number; bestXe: number; medianXe: number; best4: number;
+  /** The top windows' ids, best first (for the variants that start from the dataset; absent in older caches). */
+  windows?: number[][];
+}
 interface Row {
   variant: string; spec: string; seed: number; dreamBest: number; dreamXe: number; dataset: number; medianXe: number;
   best4: number; best6: number; evaluations: number; seconds: number;
   /** The run's whole config (with iterations and seed): what --reuse matches on. */
   config?: EpoConfig;
+  /** 'dataset': the run started from the scan's best windows (STARTS_FROM_DATASET), not random tokens. */
+  start?: 'dataset';
 }
 
 /** A run's identity for --reuse: the feature, and every field of its resolved config. */
-const runKey = (spec: string, config: EpoConfig) => `${spec}|${JSON.stringify(Object.entries(config).sort(([a], [b]) => a.localeCompare(b)))}`;
+const runKey = (spec: string, config: EpoConfig, start?: 'dataset') =>
+  `${spec}|${JSON.stringify(Object.entries(config).sort(([a], [b]) => a.localeCompare(b)))}${start ? `|from ${start}` : ''}`;
+const startOf = (variant: string): 'dataset' | undefined => (STARTS_FROM_DATASET.has(variant) ? 'dataset' : undefined);
 const configOf = (variant: string, iterations: number, seed: number) => resolveConfig({ ...VARIANTS[variant], iterations, seed });
 
 /** A neuron `L.N`, or a feature file's export `file.ts#name` (its seqLen and banned text apply). */
@@ -56,19 +65,24 @@ async function scanOne(spec: string, corpus: string[], top: number): Promise<Sca
   const allowed = scan.examples.filter((e) => !banned.some((b) => e.text.toLowerCase().includes(b.toLowerCase())));
   scan.examples = allowed;
   const below4 = scan.examples.filter((e) => e.xe < 4).map((e) => e.feature);
-  return { spec, best: scan.examples[0].feature, bestXe: scan.examples[0].xe, medianXe: median(scan.examples.map((e) => e.xe)), best4: below4.length ? Math.max(...below4) : -Infinity };
+  return {
+    spec, best: scan.examples[0].feature, bestXe: scan.examples[0].xe, medianXe: median(scan.examples.map((e) => e.xe)), best4: below4.length ? Math.max(...below4) : -Infinity,
+    windows: scan.examples.map((e) => e.ids),
+  };
 }
 
 async function dreamOne(variant: string, spec: string, seed: number, iterations: number, scan: Scan): Promise<Row> {
   const { model, feature } = await featureOf(spec);
   const t0 = performance.now();
-  const { result } = await dream({ model, feature, config: { ...VARIANTS[variant], iterations, seed }, session: { threads: 1 } });
+  const start = startOf(variant);
+  const initialPrompts = start ? initialPromptsFromWindows((scan.windows ?? []).map((ids) => ({ ids })), 'the scan') : undefined;
+  const { result } = await dream({ model, feature, config: { ...VARIANTS[variant], iterations, seed }, session: { threads: 1 }, initialPrompts });
   const seconds = (performance.now() - t0) / 1000;
   const h = result.history;
   let dreamBest = -Infinity, dreamXe = NaN;
   for (let i = 0; i < h.size; i++) if (h.xe(i) <= scan.medianXe && h.feature(i) > dreamBest) { dreamBest = h.feature(i); dreamXe = h.xe(i); }
   return {
-    config: configOf(variant, iterations, seed), variant, spec, seed, dreamBest, dreamXe, dataset: scan.best, medianXe: scan.medianXe,
+    config: configOf(variant, iterations, seed), ...(start ? { start } : {}), variant, spec, seed, dreamBest, dreamXe, dataset: scan.best, medianXe: scan.medianXe,
     best4: result.bestFeatureXeBelow4 ?? -Infinity, best6: result.bestFeatureXeBelow6 ?? -Infinity, evaluations: result.stats.evaluations, seconds,
   };
 }
@@ -97,7 +111,9 @@ async function main(o: Options): Promise<void> {
   const key = `${o.corpus.join(',')}|top ${o.top}`;
   const cache = existsSync(o.cache) ? JSON.parse(readFileSync(o.cache, 'utf8')) as Record<string, Record<string, Scan>> : {};
   const scans = cache[key] ?? {};
-  const missing = neurons.filter((s) => !scans[s]);
+  // A variant that starts from the dataset needs the windows themselves, which older caches lack.
+  const needWindows = variants.some((v) => startOf(v));
+  const missing = neurons.filter((s) => !scans[s] || (needWindows && !scans[s].windows));
   const t0 = performance.now();
   for (const s of await inParallel(missing.map((spec) => () => child<Scan>(['--scan-one', spec, '--corpus', ...o.corpus, '--top', String(o.top)])), o.jobs)) scans[s.spec] = s;
   if (missing.length) {
@@ -110,13 +126,13 @@ async function main(o: Options): Promise<void> {
   for (const file of o.reuse ?? []) {
     const text = readFileSync(file, 'utf8');
     const rows = file.endsWith('.jsonl') ? text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row) : (JSON.parse(text) as { rows: Row[] }).rows;
-    for (const r of rows) if (r.config) reused.set(runKey(r.spec, resolveConfig(r.config)), r);
+    for (const r of rows) if (r.config) reused.set(runKey(r.spec, resolveConfig(r.config), r.start), r);
   }
   // Each finished run is also appended to <json>.jsonl at once, so that an interrupted ablation can --reuse it.
   const progress = o.json ? `${o.json}l` : undefined;
   // Variants interleaved, so that the machine's load falls on each alike.
   const jobs = neurons.flatMap((spec) => Array.from({ length: o.seeds }, (_, seed) => variants.map((variant) => () => {
-    const earlier = reused.get(runKey(spec, configOf(variant, o.iterations, seed)));
+    const earlier = reused.get(runKey(spec, configOf(variant, o.iterations, seed), startOf(variant)));
     if (earlier) return Promise.resolve({ ...earlier, variant });
     return child<Row>(['--dream-one', `${variant}:${spec}:${seed}`, '--iterations', String(o.iterations), '--scan', JSON.stringify(scans[spec])]).then((r) => {
       process.stderr.write(`${variant} ${spec} seed ${seed}: dream ${fmt(r.dreamBest)} vs dataset ${fmt(r.dataset)} (${r.seconds.toFixed(0)} s)\n`);
@@ -137,6 +153,7 @@ async function main(o: Options): Promise<void> {
     const margins = rs.map((r) => (Number.isFinite(r.dreamBest) ? r.dreamBest - r.dataset : -r.dataset));
     const wins = rs.filter((r) => r.dreamBest > r.dataset).length;
     const changes = v === 'paper' ? '`--preset paper`'
+      : startOf(v) ? 'Reverie\'s defaults, started from the scan\'s best windows'
       : Object.entries(VARIANTS[v]).filter(([k, x]) => v === 'default' || DEFAULT_VARIANTS[v] || PAPER[k as keyof EpoConfig] !== x).map(([k, x]) => `${k} ${x}`).join(', ') || 'Reverie\'s defaults';
     console.log(`| ${v} | ${changes} | ${wins} / ${rs.length} (${((100 * wins) / rs.length).toFixed(0)} %) | ${fmt(mean(margins))} | ${fmt(median(margins))} | ` +
       `${fmt(mean(rs.map((r) => r.best4).filter(Number.isFinite)))} | ${fmt(mean(rs.map((r) => r.best6).filter(Number.isFinite)))} | ` +

@@ -11,6 +11,7 @@ import { faultPoint } from '../../engine/util/fault';
 import type { LoadedModel } from '../../engine/models/load';
 import { LARGE_WEIGHTS_FROM, weightBytes } from '../../engine/models/weights';
 import { loadFileFeatureRef, prepareFileFeatureRef } from '../feature-ref';
+import { datasetStart } from '../../engine/dream/init-from-dataset';
 import type { LoadedFeature } from '../../engine/features';
 
 interface DreamCliOptions extends ModelCliOptions {
@@ -21,6 +22,7 @@ interface DreamCliOptions extends ModelCliOptions {
   json?: boolean;
   history: boolean;
   quiet?: boolean;
+  initFromDataset?: string;
 }
 
 async function chooseFeature(model: LoadedModel, fileFeature: LoadedFeature | undefined, o: DreamCliOptions): Promise<PreparedFeature> {
@@ -96,6 +98,7 @@ export function registerDream(program: Command): void {
     .option('--resume <run.json>', 'continue a saved run (same feature and model); --iterations extends it; written back to this file unless --out is given')
     .option('--no-history', 'leave the full history out of the finished run file (no replay or resume; checkpoints and cancelled runs keep it)')
     .option('--json', 'print one JSON event per iteration and the result on stdout')
+    .option('--init-from-dataset <corpus>', 'start from the best windows of this corpus (a text file or folder) for the feature instead of random tokens')
     .option('-q, --quiet', 'no progress bar');
   addEpoOptions(addModelOptions(cmd)).action(async (ref: string | undefined, o: DreamCliOptions) => {
     if ([ref, o.neuron, o.logit].filter((x) => x !== undefined).length !== 1) {
@@ -110,6 +113,14 @@ export function registerDream(program: Command): void {
     const mismatch = resumeRun && resumeMismatch(resumeRun, { id: model.id, files: model.files }, feature.info, o.resume);
     if (mismatch) throw new Error(mismatch);
     const overrides = epoOverrides(o as unknown as Record<string, unknown>);
+    if (o.initFromDataset !== undefined && (resumeRun || overrides.initialPrompt)) {
+      throw new Error(`--init-from-dataset starts a run: it cannot be combined with ${resumeRun ? '--resume' : '--initial-ids'}`);
+    }
+    const start = o.initFromDataset !== undefined ? await datasetStart(model, feature, overrides, o.initFromDataset, sessionOptions(o)) : undefined;
+    if (start && !o.quiet && !o.json) {
+      process.stderr.write(`starting from the best windows of ${start.windowsScored.toLocaleString('en-US')} in ${o.initFromDataset}` +
+        `${start.best ? ` (best: ${start.best.feature.toFixed(3)} at XE ${start.best.xe.toFixed(2)}, ${JSON.stringify(start.best.text)})` : ''}\n`);
+    }
     // Where the run goes: --out, else the run file being resumed (so a resumed run is never lost).
     const outPath = o.out ?? o.resume;
     // The default interval is also held to a share of the run's time; one the user gives is exact.
@@ -144,7 +155,7 @@ export function registerDream(program: Command): void {
     let bar: ReturnType<typeof progress> | undefined;
     let t0 = 0, startIt = 0;
     const out = await dream({
-      model, feature, config: overrides, session: sessionOptions(o), signal: controller.signal, checkpointBudget, onWeights,
+      model, feature, config: overrides, session: sessionOptions(o), signal: controller.signal, checkpointBudget, onWeights, initialPrompts: start?.initialPrompts,
       resumeFrom: resumeRun ? checkpointFromRun(resumeRun, o.resume) : undefined,
       onReady: ({ warnings, config, provider }) => {
         for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
