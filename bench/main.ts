@@ -7,11 +7,15 @@ import { benchInitialPrompts, benchInitialStarts } from './initial-prompts';
 import { benchCheckpoint } from './checkpoint';
 import { benchLargeModel } from './large-model';
 import { benchGpuCheck } from './gpu-check';
+import { benchReference } from './reference';
 
-const benches: Record<string, () => Promise<void>> = { engine: benchEngine, models: benchModels, epo: benchEpo, 'epo-neurons': benchEpoNeurons, scan: benchScan, 'initial-prompts': benchInitialPrompts, 'initial-starts': benchInitialStarts, checkpoint: benchCheckpoint, 'large-model': benchLargeModel, 'gpu-check': benchGpuCheck };
+const benches: Record<string, () => Promise<void>> = { engine: benchEngine, models: benchModels, epo: benchEpo, 'epo-neurons': benchEpoNeurons, scan: benchScan, 'initial-prompts': benchInitialPrompts, 'initial-starts': benchInitialStarts, checkpoint: benchCheckpoint, 'large-model': benchLargeModel, 'gpu-check': benchGpuCheck, reference: () => { const a = process.argv.slice(2); const i = a.findIndex((x) => x.startsWith('--')); return benchReference(i < 0 ? [] : a.slice(i)); } };
 
 async function main(): Promise<void> {
-  const names = process.argv.slice(2);
+  // Benchmark names come first; what follows the first --option is that benchmark's (e.g. reference --neurons 2.17).
+  const args = process.argv.slice(2);
+  const firstOption = args.findIndex((a) => a.startsWith('--'));
+  const names = firstOption < 0 ? args : args.slice(0, firstOption);
   const chosen = names.length ? names : Object.keys(benches);
   for (const n of chosen) {
     const b = benches[n];
