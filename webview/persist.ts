@@ -44,6 +44,11 @@ function readSelection(s: unknown): SelectedPrompt | null {
   if (typeof o.text !== 'string' || typeof o.origin !== 'string' || !isFiniteNumber(o.feature) || !isFiniteNumber(o.xe)) return null;
   const sel: SelectedPrompt = { ids: ids as number[], tokens: tokens as string[], text: o.text, feature: o.feature, xe: o.xe, origin: o.origin };
   if (isInt(o.historyIndex) && o.historyIndex >= 0) sel.historyIndex = o.historyIndex;
+  // What the move that made it did (the Tokens view's marks): kept when well formed, else dropped.
+  const before = o.before as { ids?: unknown; what?: unknown } | undefined;
+  if (before && Array.isArray(before.ids) && before.ids.length === ids.length && before.ids.every((i) => isInt(i) && i >= 0) && typeof before.what === 'string') {
+    sel.before = { ids: before.ids as number[], what: before.what };
+  }
   return sel;
 }
 

@@ -134,7 +134,7 @@ test('a restored selection survives the init of its own run only', () => {
 test('persisted state is read defensively', () => {
   assert.deepEqual(readPersisted(undefined), emptyPersisted());
   assert.deepEqual(readPersisted({ v: 99, runId: 'x' }), emptyPersisted());
-  const sel = { ids: [1, 2], tokens: ['a', 'b'], text: 'ab', feature: 1, xe: 2, origin: 'slot 0', historyIndex: 5 };
+  const sel = { ids: [1, 2], tokens: ['a', 'b'], text: 'ab', feature: 1, xe: 2, origin: 'slot 0', historyIndex: 5, before: { ids: [1, 3], what: 'its parent' } };
   const good = { v: 1, runId: 'r', selection: sel, attribution: attribution([1, 2]), replayIteration: 40, zoom: { x: [2, 6], y: [0, 3] }, runAgainSeed: '12' };
   assert.deepEqual(readPersisted(JSON.parse(JSON.stringify(good))), good);
   const bad = readPersisted({ ...good, selection: { ...sel, tokens: ['a'] }, zoom: { x: [6, 2], y: [0, 3] }, runAgainSeed: '1; rm', replayIteration: 2.5 });
@@ -143,6 +143,7 @@ test('persisted state is read defensively', () => {
   assert.equal(bad.zoom, null);
   assert.equal(bad.runAgainSeed, null);
   assert.equal(bad.replayIteration, null);
+  assert.equal(readPersisted({ ...good, selection: { ...sel, before: { ids: [1], what: 'x' } } }).selection?.before, undefined, 'a malformed parent is dropped, the selection kept');
   const badAttribution = readPersisted({ ...good, attribution: { ...attribution([1, 2]), tokens: 'x' } });
   assert.equal(badAttribution.attribution, null);
   assert.ok(badAttribution.selection);
