@@ -4,6 +4,8 @@
  * sides, neurons × seeds interleaved so that the machine's load falls on both alike. Prints per run
  * and in total: prompts evaluated per second in the EPO loop, wall time, start-up (before iteration
  * 0), Reverie's time split, and the ratios — Reverie's speed over the reference's, in one run.
+ * Reverie keeps optimised graphs as the CLI does (a fresh cache folder per benchmark): a neuron's
+ * first seed builds its graph (cold start-up), later seeds load it (warm).
  *
  * The reference needs Debian's PyTorch (`apt-get install -y python3-torch python3-numpy
  * libopenblas0-pthread`, see its README); without it that side is skipped and said so.
@@ -42,13 +44,13 @@ function phases(r: EpoResult): string {
   return `scoring ${pct(t.scoringMs)}, gradients ${pct(t.gradientMs)}, proposals ${pct(t.proposalMs)}, selection ${pct(t.selectionMs)}`;
 }
 
-async function ours(spec: string, seed: number, iterations: number, threads: number): Promise<Ours> {
+async function ours(spec: string, seed: number, iterations: number, threads: number, graphCache: string): Promise<Ours> {
   const t0 = performance.now();
   const model = await loadModel('stories260K');
   const loaded = performance.now();
   let firstIteration = 0;
   const { result: r } = await dream({
-    model, feature: neuronFeature(model, spec), session: { threads },
+    model, feature: neuronFeature(model, spec), session: { threads, graphCache },
     config: { ...EPO_PRESETS.paper, topK: 64, iterations, seed },
     onIteration: (e) => { if (e.iteration === 0) firstIteration = performance.now() - e.timings.totalMs; },
   });
@@ -93,7 +95,7 @@ export async function benchReference(args: string[]): Promise<void> {
   try {
     for (const spec of neurons) {
       for (let seed = 0; seed < seeds; seed++) {
-        const a = await ours(spec, seed, iterations, threads);
+        const a = await ours(spec, seed, iterations, threads, join(dir, 'graphs'));
         const b = missing ? undefined : reference(spec, seed, iterations, threads, dir);
         rows.push({ spec, seed, a, b });
         console.log(`  neuron ${spec} seed ${seed}: Reverie ${rate(a).toFixed(0)} prompts/s (${a.prompts} in ${a.loopS.toFixed(1)} s; wall ${a.wallS.toFixed(1)} s, start-up ${a.startS.toFixed(2)} s; ${(a.flops / a.loopS / 1e9).toFixed(1)} GFLOP/s)` +
@@ -107,7 +109,9 @@ export async function benchReference(args: string[]): Promise<void> {
   }
   console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end`);
   const as = rows.map((r) => r.a);
-  console.log(`Reverie: median ${median(as.map(rate)).toFixed(0)} prompts/s, ${median(as.map((a) => a.flops / a.loopS / 1e9)).toFixed(1)} GFLOP/s, start-up ${median(as.map((a) => a.startS)).toFixed(2)} s (median of ${rows.length})`);
+  const cold = rows.filter((r) => r.seed === 0).map((r) => r.a.startS), warm = rows.filter((r) => r.seed > 0).map((r) => r.a.startS);
+  console.log(`Reverie: median ${median(as.map(rate)).toFixed(0)} prompts/s, ${median(as.map((a) => a.flops / a.loopS / 1e9)).toFixed(1)} GFLOP/s; ` +
+    `start-up median ${median(cold).toFixed(2)} s with a new graph${warm.length ? `, ${median(warm).toFixed(2)} s with the graph from the cache` : ''} (of ${rows.length} runs)`);
   const both = rows.filter((r) => r.b);
   if (both.length) {
     console.log(`reference: median ${median(both.map((r) => rate(r.b!))).toFixed(0)} prompts/s`);

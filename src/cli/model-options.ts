@@ -4,6 +4,7 @@ import { loadModel, LoadedModel, BUNDLED_MODEL } from '../engine/models/load';
 import { PRECISIONS, PROVIDER_CHOICES, type SessionOptions, type ProviderChoice, type Precision } from '../engine/runtime/ort';
 import { intArg } from './numbers';
 
+import { defaultGraphCacheDir } from '../engine/runtime/graph-cache';
 export interface ModelCliOptions {
   model: string;
   allowDownload?: boolean;
@@ -24,7 +25,8 @@ export function addModelOptions(cmd: Command): Command {
 }
 
 export function sessionOptions(o: ModelCliOptions): SessionOptions {
-  return { provider: o.provider, threads: o.threads, dtype: o.dtype };
+  // Optimised graphs are kept between runs (start-up: docs/performance.md); REVERIE_GRAPH_CACHE=off turns it off.
+  return { provider: o.provider, threads: o.threads, dtype: o.dtype, graphCache: defaultGraphCacheDir() };
 }
 
 export async function loadModelForCli(o: ModelCliOptions): Promise<LoadedModel> {

@@ -60,6 +60,11 @@ export class DreamPanels implements vscode.Disposable {
     return (this.context.storageUri ?? this.context.globalStorageUri).fsPath;
   }
 
+  /** Optimised graphs, kept between runs for every workspace (the engine's graph cache). */
+  private graphCacheDir(): string {
+    return join(this.context.globalStorageUri.fsPath, 'graphs');
+  }
+
   /** Workspace storage for checkpoints. */
   checkpointDir(): string {
     const dir = join(this.storageDir(), 'checkpoints');
@@ -184,7 +189,7 @@ export class DreamPanels implements vscode.Disposable {
     let summary: SessionSummary;
     try {
       summary = await this.engine.call('openSession', {
-        sessionId, feature: req.source, model: modelOptions(settings, req.workspaceRoot, req.modelRef), engine: engineOptions(settings),
+        sessionId, feature: req.source, model: modelOptions(settings, req.workspaceRoot, req.modelRef), engine: engineOptions(settings, this.graphCacheDir()),
         checkpointDir: this.checkpointDir(), config: settings.epo, start: true, dataset: datasetOptions(settings, req.workspaceRoot, this.storageDir()),
       });
     } catch (e) {
@@ -242,7 +247,7 @@ export class DreamPanels implements vscode.Disposable {
     try {
       const summary = await this.engine.call('openSession', {
         sessionId: record.sessionId, feature: featureSource(record.feature, vscode.workspace.isTrusted),
-        model: modelOptions(settings, root, record.modelRef), engine: engineOptions(settings), checkpointDir: this.checkpointDir(),
+        model: modelOptions(settings, root, record.modelRef), engine: engineOptions(settings, this.graphCacheDir()), checkpointDir: this.checkpointDir(),
         config: record.config, restore: { runs: record.runs, resume }, start: false, dataset: datasetOptions(settings, root, this.storageDir()),
       });
       if (summary.runs.length) return summary;
@@ -253,7 +258,7 @@ export class DreamPanels implements vscode.Disposable {
     if (record.frontierPath && existsSync(record.frontierPath)) {
       logAt('warn', `[${record.title}] runs not restored (${problem}); showing the saved frontier ${record.frontierPath}`);
       return this.engine.call('openSaved', {
-        sessionId: record.sessionId, path: record.frontierPath, model: modelOptions(settings, root), engine: engineOptions(settings),
+        sessionId: record.sessionId, path: record.frontierPath, model: modelOptions(settings, root), engine: engineOptions(settings, this.graphCacheDir()),
         workspaceRoot: root, trusted: vscode.workspace.isTrusted, checkpointDir: this.checkpointDir(), dataset: datasetOptions(settings, root, this.storageDir()),
       });
     }
@@ -287,7 +292,7 @@ export class DreamPanels implements vscode.Disposable {
     const open = () => {
       const settings = currentSettings(uri);
       return this.engine.call('openSaved', {
-        sessionId, path: uri.fsPath, model: modelOptions(settings, root), engine: engineOptions(settings),
+        sessionId, path: uri.fsPath, model: modelOptions(settings, root), engine: engineOptions(settings, this.graphCacheDir()),
         workspaceRoot: root, trusted: vscode.workspace.isTrusted, checkpointDir: this.checkpointDir(), dataset: datasetOptions(settings, root, this.storageDir()),
       });
     };

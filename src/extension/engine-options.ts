@@ -11,8 +11,9 @@ export function modelOptions(s: ReverieSettings, cwd: string | undefined, ref?: 
   return o;
 }
 
-export function engineOptions(s: ReverieSettings): EngineOptions {
-  return { provider: s.provider, threads: s.threads, dtype: s.dtype };
+/** `graphCache`: where optimised graphs are kept between runs (the extension's global storage). */
+export function engineOptions(s: ReverieSettings, graphCache?: string): EngineOptions {
+  return { provider: s.provider, threads: s.threads, dtype: s.dtype, ...(graphCache ? { graphCache } : {}) };
 }
 
 /**

@@ -37,6 +37,8 @@ export interface EngineOptions {
   threads: number;
   /** What the model computes in (graphDtype); absent: auto. */
   dtype?: Precision;
+  /** A folder for ORT-optimised graphs kept between runs (runtime/graph-cache.ts); absent: none. */
+  graphCache?: string;
 }
 
 export interface ModelSummary {

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import type * as OrtTypes from 'onnxruntime-node';
 import { DType, TypedArray } from '../graph/dtype';
 import { usesFloat64 } from './model-info';
+import { createThroughCache } from './graph-cache';
 
 process.env.ORT_DISABLE_TELEMETRY = '1';
 
@@ -39,6 +40,11 @@ export interface SessionOptions {
    * `session.disable_prepacking`): the weights then stay in the shared, memory-mapped external data.
    */
   disablePrepacking?: boolean;
+  /**
+   * A folder of ORT-optimised graphs kept between runs (graph-cache.ts): a CPU session for a graph
+   * built before loads the optimised graph instead of optimising again. Absent: no cache.
+   */
+  graphCache?: string;
 }
 
 export interface TensorData {
@@ -113,6 +119,8 @@ export class EngineSession {
     private readonly session: OrtTypes.InferenceSession,
     readonly provider: Provider,
     readonly warning?: string,
+    /** Whether the optimised graph came from the graph cache. */
+    readonly fromCache = false,
   ) {}
 
   get inputNames(): readonly string[] { return this.session.inputNames; }
@@ -135,7 +143,13 @@ export class EngineSession {
     };
     const load = (opts: OrtTypes.InferenceSession.SessionOptions) =>
       typeof model === 'string' ? ort().InferenceSession.create(model, opts) : ort().InferenceSession.create(model, opts);
-    const onCpu = async (warning?: string) => new EngineSession(await load({ ...base, executionProviders: ['cpu'] }), 'cpu', warning);
+    const onCpu = async (warning?: string) => {
+      const opts = { ...base, executionProviders: ['cpu'] };
+      if (!options.graphCache || typeof model === 'string') return new EngineSession(await load(opts), 'cpu', warning);
+      const context = { ort: ort().env.versions ?? {}, provider: 'cpu', prepacking: !options.disablePrepacking };
+      const { session, hit } = await createThroughCache(options.graphCache, bytes, opts, context, (m, o) => ort().InferenceSession.create(m as never, o));
+      return new EngineSession(session, 'cpu', warning, hit);
+    };
     if (provider === 'cpu') return onCpu();
     if (provider === 'auto') {
       if (!webgpuMayWork()) return onCpu();
