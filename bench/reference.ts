@@ -71,7 +71,7 @@ function reference(spec: string, seed: number, iterations: number, threads: numb
   const p = spawnSync(PYTHON, ['run_dreamy.py', '--neuron', spec, '--seed', String(seed), '--iters', String(iterations), '--threads', String(threads),
     '--bos', '--topk', '64', '--quiet', '--out', out], {
     cwd: PEER, encoding: 'utf8',
-    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', LD_LIBRARY_PATH: OPENBLAS, OPENBLAS_CORETYPE: '', OPENBLAS_L2_SIZE: '' },
+    env: referenceEnv(),
   });
   const wallS = (performance.now() - t0) / 1000;
   if (p.status !== 0) throw new Error(`the reference failed on neuron ${spec} seed ${seed}: ${(p.stderr || p.stdout).trim().split('\n').slice(-3).join(' | ')}`);
@@ -81,6 +81,14 @@ function reference(spec: string, seed: number, iterations: number, threads: numb
 }
 
 const rate = (s: Side) => s.prompts / s.loopS;
+
+/** The fastest setting its README measured: OpenBLAS's pthread build with one BLAS thread, and no CPU overrides. */
+function referenceEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1', LD_LIBRARY_PATH: OPENBLAS };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
+}
 
 export async function benchReference(args: string[]): Promise<void> {
   const opt = (name: string, dflt: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : dflt; };
