@@ -116,6 +116,7 @@ export function registerDream(program: Command): void {
     if (o.initFromDataset !== undefined && (resumeRun || overrides.initialPrompt)) {
       throw new Error(`--init-from-dataset starts a run: it cannot be combined with ${resumeRun ? '--resume' : '--initial-ids'}`);
     }
+    if (o.initFromDataset !== undefined && !o.quiet && !o.json) process.stderr.write(`scanning ${o.initFromDataset} for the windows that activate the feature most …\n`);
     const start = o.initFromDataset !== undefined ? await datasetStart(model, feature, overrides, o.initFromDataset, sessionOptions(o)) : undefined;
     if (start && !o.quiet && !o.json) {
       process.stderr.write(`starting from the best windows of ${start.windowsScored.toLocaleString('en-US')} in ${o.initFromDataset}` +
