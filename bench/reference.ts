@@ -20,6 +20,8 @@ import { loadModel } from '../src/engine/models/load';
 import { dream, neuronFeature } from '../src/engine/dream/dream';
 import { EPO_PRESETS } from '../src/engine/epo/config';
 import type { EpoResult } from '../src/engine/epo';
+import { median } from '../src/engine/util/stats';
+import { forwardFlops } from './models';
 
 const PEER = resolve(process.env.REVERIE_REFERENCE_PEER ?? '../shared/reference-peer');
 const PYTHON = '/usr/bin/python3';
@@ -28,7 +30,6 @@ const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-pthread';
 interface Side { prompts: number; loopS: number; wallS: number; startS: number }
 interface Ours extends Side { split: string; flops: number }
 
-const median = (v: number[]) => { const s = [...v].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 
 /** Whether the reference can run here: its folder, and Debian's python with torch. */
 function referenceMissing(): string | null {
@@ -55,10 +56,8 @@ async function ours(spec: string, seed: number, iterations: number, threads: num
     onIteration: (e) => { if (e.iteration === 0) firstIteration = performance.now() - e.timings.totalMs; },
   });
   const wallS = (performance.now() - t0) / 1000;
-  // 260K parameters in 5 layers of width 64, ≈ 2·params FLOP per token-forward; a prompt is 13 tokens with BOS.
-  const arch = model.arch;
-  const params = arch.numLayers * (4 * arch.hiddenSize ** 2 + 3 * arch.hiddenSize * arch.intermediateSize) + arch.hiddenSize * arch.vocabSize;
-  const flops = r.stats.evaluations * 2 * params * (r.config.seqLen + 1);
+  // A scored prompt is one forward of seqLen tokens plus BOS.
+  const flops = r.stats.evaluations * forwardFlops(model.arch, 1, r.config.seqLen + 1);
   return {
     prompts: r.stats.evaluations, loopS: r.timings.totalMs / 1000, wallS, startS: (firstIteration - t0) / 1000,
     split: `${phases(r)}; model load ${((loaded - t0) / 1000).toFixed(2)} s`, flops,

@@ -2,9 +2,9 @@
 import { Command, Option } from 'commander';
 import { loadModel, LoadedModel, BUNDLED_MODEL } from '../engine/models/load';
 import { PRECISIONS, PROVIDER_CHOICES, type SessionOptions, type ProviderChoice, type Precision } from '../engine/runtime/ort';
+import { defaultGraphCacheDir } from '../engine/runtime/graph-cache';
 import { intArg } from './numbers';
 
-import { defaultGraphCacheDir } from '../engine/runtime/graph-cache';
 export interface ModelCliOptions {
   model: string;
   allowDownload?: boolean;

@@ -113,14 +113,14 @@ export function registerDream(program: Command): void {
     const mismatch = resumeRun && resumeMismatch(resumeRun, { id: model.id, files: model.files }, feature.info, o.resume);
     if (mismatch) throw new Error(mismatch);
     const overrides = epoOverrides(o as unknown as Record<string, unknown>);
-    if (o.initFromDataset !== undefined && (resumeRun || overrides.initialPrompt)) {
-      throw new Error(`--init-from-dataset starts a run: it cannot be combined with ${resumeRun ? '--resume' : '--initial-ids'}`);
-    }
-    if (o.initFromDataset !== undefined && !o.quiet && !o.json) process.stderr.write(`scanning ${o.initFromDataset} for the windows that activate the feature most …\n`);
-    const start = o.initFromDataset !== undefined ? await datasetStart(model, feature, overrides, o.initFromDataset, sessionOptions(o)) : undefined;
-    if (start && !o.quiet && !o.json) {
-      process.stderr.write(`starting from the best windows of ${start.windowsScored.toLocaleString('en-US')} in ${o.initFromDataset}` +
-        `${start.best ? ` (best: ${start.best.feature.toFixed(3)} at XE ${start.best.xe.toFixed(2)}, ${JSON.stringify(start.best.text)})` : ''}\n`);
+    let start: Awaited<ReturnType<typeof datasetStart>> | undefined;
+    if (o.initFromDataset !== undefined) {
+      if (resumeRun || overrides.initialPrompt) throw new Error(`--init-from-dataset starts a run: it cannot be combined with ${resumeRun ? '--resume' : '--initial-ids'}`);
+      const say = (line: string) => { if (!o.quiet && !o.json) process.stderr.write(`${line}\n`); };
+      say(`scanning ${o.initFromDataset} for the windows that activate the feature most …`);
+      start = await datasetStart(model, feature, overrides, o.initFromDataset, sessionOptions(o));
+      say(`starting from the best windows of ${start.windowsScored.toLocaleString('en-US')} in ${o.initFromDataset}` +
+        `${start.best ? ` (best: ${start.best.feature.toFixed(3)} at XE ${start.best.xe.toFixed(2)}, ${JSON.stringify(start.best.text)})` : ''}`);
     }
     // Where the run goes: --out, else the run file being resumed (so a resumed run is never lost).
     const outPath = o.out ?? o.resume;

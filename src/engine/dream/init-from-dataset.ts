@@ -7,6 +7,7 @@
  */
 import { resolveConfig, EpoConfigError } from '../epo/config';
 import type { RunEpoOptions } from '../epo/run';
+import { promptKey } from '../epo/cache';
 import { scanCorpus, type ScanExample } from '../scan';
 import type { SessionOptions } from '../runtime/ort';
 import type { LoadedModel } from '../models/load';
@@ -28,7 +29,7 @@ export function initialPromptsFromWindows(windows: readonly Pick<ScanExample, 'i
     for (const w of windows) {
       if (w.ids.length !== n) continue;
       const ids = Int32Array.from(w.ids);
-      const key = w.ids.join(',');
+      const key = promptKey(ids);
       if (seen.has(key) || !accept(ids)) continue;
       seen.add(key);
       out.push(ids);

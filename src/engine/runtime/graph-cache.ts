@@ -66,7 +66,6 @@ export async function createThroughCache(
     }
     return { session, hit: false };
   } catch {
-    remove(tmp);
     return { session: await create(bytes, options), hit: false }; // no cache here; the graph itself is fine
   } finally {
     remove(tmp);

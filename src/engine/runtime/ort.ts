@@ -141,13 +141,14 @@ export class EngineSession {
       logSeverityLevel: 3,
       ...(options.disablePrepacking ? { extra: { session: { disable_prepacking: '1' } } } : {}),
     };
-    const load = (opts: OrtTypes.InferenceSession.SessionOptions) =>
-      typeof model === 'string' ? ort().InferenceSession.create(model, opts) : ort().InferenceSession.create(model, opts);
+    const create = (m: Uint8Array | string, opts: OrtTypes.InferenceSession.SessionOptions) =>
+      typeof m === 'string' ? ort().InferenceSession.create(m, opts) : ort().InferenceSession.create(m, opts);
+    const load = (opts: OrtTypes.InferenceSession.SessionOptions) => create(model, opts);
     const onCpu = async (warning?: string) => {
       const opts = { ...base, executionProviders: ['cpu'] };
       if (!options.graphCache || typeof model === 'string') return new EngineSession(await load(opts), 'cpu', warning);
       const context = { ort: ort().env.versions ?? {}, provider: 'cpu', prepacking: !options.disablePrepacking };
-      const { session, hit } = await createThroughCache(options.graphCache, bytes, opts, context, (m, o) => ort().InferenceSession.create(m as never, o));
+      const { session, hit } = await createThroughCache(options.graphCache, bytes, opts, context, create);
       return new EngineSession(session, 'cpu', warning, hit);
     };
     if (provider === 'cpu') return onCpu();
